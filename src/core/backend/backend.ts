@@ -1,0 +1,31 @@
+import type { Concern, SyncReport } from '../plan/sync-report.js';
+
+/**
+ * What a backend says it has programmed: a name, a few human-readable lines, and the plan it
+ * last applied (kernel backends read the kernel back where they can).
+ */
+export interface ProgrammedState<Plan> {
+  readonly backend: string;
+  readonly concern: Concern;
+  /** The plan of the last successful sync; undefined before the first or after cleanup. */
+  readonly plan?: Plan | undefined;
+  /** Short lines for `inspect`-style output, e.g. `3 service ports, 7 endpoints`. */
+  readonly summary: readonly string[];
+}
+
+/**
+ * The contract every backend of every concern honours:
+ * - `sync(plan)` makes the kernel match the plan: idempotent, atomic where the kernel allows,
+ *   and minimal (it changes only what differs from what it last programmed). A failed sync
+ *   rejects with a `BackendError` and leaves the previous state in place.
+ * - `cleanup()` removes everything this backend owns and nothing else.
+ * - `describe()` says what is programmed now.
+ */
+export interface Backend<Plan> {
+  /** Backend name, e.g. `iptables`. */
+  readonly name: string;
+  readonly concern: Concern;
+  sync(plan: Plan): Promise<SyncReport>;
+  cleanup(): Promise<void>;
+  describe(): Promise<ProgrammedState<Plan>>;
+}

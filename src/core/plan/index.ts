@@ -1,0 +1,4 @@
+export * from './proxy-plan.js';
+export * from './firewall-plan.js';
+export * from './route-plan.js';
+export * from './sync-report.js';

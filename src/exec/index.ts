@@ -1,0 +1,2 @@
+export * from './exec-command-runner.js';
+export * from './recording-command-runner.js';
