@@ -1,0 +1,134 @@
+import type { Container, ContainerPort, IPFamily, Pod, PodPhase } from '../model/index.js';
+import { collectorFor, converted, dropped, type ConversionResult } from './conversion-result.js';
+import { FieldPath } from './field-path.js';
+import { parseIP } from './ip-parsing.js';
+import { parseNamespacedMeta } from './metadata-parsing.js';
+import { isIanaServiceName, parsePortNumber, parseProtocol } from './port-parsing.js';
+import type { ProblemCollector } from './problem-collector.js';
+import { describe, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString } from './raw-values.js';
+
+const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+const STATUS = FieldPath.of('status');
+const CONTAINERS = FieldPath.of('spec', 'containers');
+
+/**
+ * Converts a v1 Pod. Only unusable metadata drops the pod; everything else costs the bad part,
+ * the way kube-proxy and kube-router keep serving a pod whose status has one odd field:
+ *
+ * - `status.podIPs` (or, when that is empty, `status.podIP`): an invalid address (including
+ *   IPv4-mapped IPv6) is dropped (error per entry); a second address of a family already seen
+ *   is dropped (warning; Kubernetes allows one per family). A `podIP` that differs from
+ *   `podIPs[0]` is a warning and `podIPs` wins.
+ * - `status.phase`: missing → `Pending`; unknown → `Unknown` (warning).
+ * - `spec.hostNetwork`: default false.
+ * - container ports: `containerPort` outside 1..65535 or an unknown protocol drops that port
+ *   (error); protocol defaults to TCP; an invalid port name is dropped from the port (warning)
+ *   since no Service or policy could name it validly. Init containers are ignored.
+ * - a container without a name is kept with name `""` (warning): its ports may still be
+ *   named by a Service's targetPort.
+ */
+export function convertPod(raw: unknown, origin?: string): ConversionResult {
+  const problems = collectorFor('Pod', raw, origin);
+  const meta = parseNamespacedMeta(raw, problems);
+  if (!meta) return dropped(problems);
+  const spec = field(raw, 'spec');
+  const status = field(raw, 'status');
+  const pod: Pod = {
+    kind: 'Pod',
+    ...meta,
+    nodeName: nonEmpty(optionalString(field(spec, 'nodeName'), FieldPath.of('spec', 'nodeName'), problems)),
+    hostNetwork: optionalBoolean(field(spec, 'hostNetwork'), FieldPath.of('spec', 'hostNetwork'), problems, false),
+    phase: parsePhase(field(status, 'phase'), problems),
+    podIPs: parsePodIPs(status, problems),
+    containers: parseContainers(field(spec, 'containers'), problems),
+  };
+  return converted(pod, problems);
+}
+
+function nonEmpty(text: string | undefined): string | undefined {
+  return text === '' ? undefined : text;
+}
+
+function parsePhase(value: unknown, problems: ProblemCollector): PodPhase {
+  if (isAbsent(value) || value === '') return 'Pending';
+  if (typeof value === 'string' && (PHASES as readonly string[]).includes(value)) return value as PodPhase;
+  problems.warning(STATUS.child('phase'), `unknown phase ${describe(value)}; using Unknown`);
+  return 'Unknown';
+}
+
+function parsePodIPs(status: unknown, problems: ProblemCollector): string[] {
+  const podIP = field(status, 'podIP');
+  const listed = optionalArray(field(status, 'podIPs'), STATUS.child('podIPs'), problems, 'error') ?? [];
+  const candidates: { value: unknown; path: FieldPath }[] = listed.map((entry, index) => ({
+    value: field(entry, 'ip'),
+    path: STATUS.child('podIPs').child(index).child('ip'),
+  }));
+  if (candidates.length === 0) {
+    if (!isAbsent(podIP) && podIP !== '') candidates.push({ value: podIP, path: STATUS.child('podIP') });
+  } else if (!isAbsent(podIP) && podIP !== '' && podIP !== candidates[0]?.value) {
+    problems.warning(STATUS.child('podIP'), `podIP ${describe(podIP)} differs from podIPs[0]; using podIPs`);
+  }
+  const result: string[] = [];
+  const families = new Set<IPFamily>();
+  for (const { value, path } of candidates) {
+    const parsed = typeof value === 'string' ? parseIP(value) : undefined;
+    if (!parsed?.ok) {
+      problems.error(path, `pod IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(value)}`}`);
+      continue;
+    }
+    if (result.includes(parsed.value.text)) continue;
+    if (families.has(parsed.value.family)) {
+      problems.warning(path, `pod IP ${parsed.value.text} dropped: the pod already has an ${parsed.value.family} address`);
+      continue;
+    }
+    families.add(parsed.value.family);
+    result.push(parsed.value.text);
+  }
+  return result;
+}
+
+function parseContainers(value: unknown, problems: ProblemCollector): Container[] {
+  const containers: Container[] = [];
+  (optionalArray(value, CONTAINERS, problems, 'error') ?? []).forEach((entry: unknown, index) => {
+    const path = CONTAINERS.child(index);
+    if (!isRecord(entry)) {
+      problems.error(path, `container must be an object, got ${describe(entry)}`);
+      return;
+    }
+    let name = optionalString(entry['name'], path.child('name'), problems);
+    if (name === undefined || name === '') {
+      problems.warning(path.child('name'), 'container has no name; kept as ""');
+      name = '';
+    }
+    containers.push({ name, ports: parseContainerPorts(entry['ports'], path.child('ports'), problems) });
+  });
+  return containers;
+}
+
+function parseContainerPorts(value: unknown, path: FieldPath, problems: ProblemCollector): ContainerPort[] {
+  const ports: ContainerPort[] = [];
+  (optionalArray(value, path, problems, 'error') ?? []).forEach((entry: unknown, index) => {
+    const portPath = path.child(index);
+    if (!isRecord(entry)) {
+      problems.error(portPath, `port must be an object, got ${describe(entry)}`);
+      return;
+    }
+    const number = parsePortNumber(entry['containerPort']);
+    if (!number.ok) {
+      problems.error(portPath.child('containerPort'), `port dropped: ${number.reason}`);
+      return;
+    }
+    const protocol = parseProtocol(entry['protocol']);
+    if (!protocol.ok) {
+      problems.error(portPath.child('protocol'), `port dropped: ${protocol.reason}`);
+      return;
+    }
+    let name = optionalString(entry['name'], portPath.child('name'), problems);
+    if (name !== undefined && name !== '' && !isIanaServiceName(name)) {
+      problems.warning(portPath.child('name'), `invalid port name "${name}" (IANA service name expected); name dropped`);
+      name = undefined;
+    }
+    ports.push({ ...(name ? { name } : {}), containerPort: number.value, protocol: protocol.value });
+  });
+  return ports;
+}

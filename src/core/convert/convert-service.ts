@@ -1,0 +1,210 @@
+import type { Service, ServiceType, StringMap, TrafficPolicy } from '../model/index.js';
+import { collectorFor, converted, dropped, type ConversionResult } from './conversion-result.js';
+import { FieldPath } from './field-path.js';
+import { parseIP } from './ip-parsing.js';
+import { parseNamespacedMeta } from './metadata-parsing.js';
+import { parsePortNumber } from './port-parsing.js';
+import type { ProblemCollector } from './problem-collector.js';
+import { describe, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString, setEntry } from './raw-values.js';
+import { parseServiceAddressing } from './service-cluster-ips.js';
+import { parseLoadBalancerIngress, parseSourceRanges } from './service-load-balancer.js';
+import { parseServicePorts } from './service-ports-parsing.js';
+
+const SPEC = FieldPath.of('spec');
+const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+/** Kubernetes' default ClientIP affinity timeout (3 hours), and its maximum (1 day). */
+const DEFAULT_AFFINITY_TIMEOUT = 10800;
+const MAX_AFFINITY_TIMEOUT = 86400;
+
+/**
+ * Converts a v1 Service. What kube-proxy could not program as written drops the whole
+ * service (error): unusable metadata, a `spec` that is not an object, an unknown `type`, any
+ * flaw in the cluster IPs or IP families (an invalid address, `clusterIP` disagreeing with
+ * `clusterIPs[0]`, two addresses of one family, `None` mixed with addresses or on a type other
+ * than ClusterIP, an unknown or repeated family, a family contradicting the cluster IP at the
+ * same index), an ExternalName service without `externalName`, a `selector` with a non-string
+ * value (dropping the key would widen the selection), and `loadBalancerSourceRanges` whose
+ * every entry is bad (an empty list would allow every source). An unset cluster IP (a manifest
+ * before allocation) is fine: `clusterIPs` is empty; missing `ipFamilies` are inferred from
+ * the cluster IPs.
+ *
+ * Lesser flaws cost the bad part only:
+ * - a port is dropped (error) for a `port` outside 1..65535, an unknown protocol (default
+ *   TCP), a `targetPort` neither 1..65535 nor an IANA service name (0 or absent means "same as
+ *   port"), a repeated (port, protocol) or name, or a missing name among several ports;
+ * - `nodePort` costs only itself: outside 1..65535 or repeated for one protocol it is dropped
+ *   (error, the port still serves its cluster IP); on ClusterIP or ExternalName services it
+ *   is ignored (warning); outside 30000-32767 is fine (custom node port ranges exist);
+ * - `externalIPs`: an invalid address is dropped (error per entry);
+ * - `status.loadBalancer.ingress`: an invalid `ip` is dropped (error), the entry kept if it
+ *   has a hostname; `ipMode` defaults to VIP, unknown → VIP (warning);
+ * - `loadBalancerSourceRanges`: trimmed; host bits (`10.0.0.1/8`) normalised to the network
+ *   with a warning, as kube-proxy does; an unparseable entry dropped (error);
+ * - `sessionAffinity`: default None, unknown → None (warning); the ClientIP timeout defaults
+ *   to 10800 s, and outside 1..86400 is a warning and the default;
+ * - `externalTrafficPolicy`: default Cluster; unknown (including the legacy `Global`) →
+ *   Cluster (warning); `Local` on a service that is not NodePort or LoadBalancer → Cluster
+ *   (warning), as Kubernetes only allows it there;
+ * - `internalTrafficPolicy`: default Cluster; unknown → Cluster (warning);
+ * - `healthCheckNodePort`: only kept for a LoadBalancer with `externalTrafficPolicy: Local`
+ *   (otherwise ignored with a warning); outside 1..65535 it is dropped (error).
+ * - `externalName` on other types is ignored, as the API server clears it.
+ */
+export function convertService(raw: unknown, origin?: string): ConversionResult {
+  const problems = collectorFor('Service', raw, origin);
+  const meta = parseNamespacedMeta(raw, problems);
+  if (!meta) return dropped(problems);
+  const spec = field(raw, 'spec') ?? {};
+  if (!isRecord(spec)) {
+    problems.error(SPEC, `spec must be an object, got ${describe(spec)}`);
+    return dropped(problems);
+  }
+  const type = parseType(spec['type'], problems);
+  if (!type) return dropped(problems);
+  const addressing = parseServiceAddressing(spec, type, problems);
+  if (!addressing) return dropped(problems);
+  const selector = parseSelector(spec['selector'], problems);
+  if (selector === null) return dropped(problems);
+  const externalName = parseExternalName(spec['externalName'], type, problems);
+  if (externalName === null) return dropped(problems);
+  const sourceRanges = parseSourceRanges(spec['loadBalancerSourceRanges'], SPEC.child('loadBalancerSourceRanges'), problems);
+  if (sourceRanges.allDropped) {
+    problems.error(SPEC.child('loadBalancerSourceRanges'), 'no valid source range left; an empty list would allow every source');
+    return dropped(problems);
+  }
+  const externalTrafficPolicy = parseExternalTrafficPolicy(spec['externalTrafficPolicy'], type, problems);
+  const sessionAffinity = parseSessionAffinity(spec['sessionAffinity'], problems);
+  const service: Service = {
+    kind: 'Service',
+    ...meta,
+    type,
+    selector,
+    ...addressing,
+    ports: parseServicePorts(spec['ports'], type, problems),
+    externalIPs: parseExternalIPs(spec['externalIPs'], problems),
+    loadBalancerIngress: parseLoadBalancerIngress(
+      field(field(field(raw, 'status'), 'loadBalancer'), 'ingress'),
+      FieldPath.of('status', 'loadBalancer', 'ingress'),
+      problems,
+    ),
+    loadBalancerSourceRanges: sourceRanges.ranges,
+    loadBalancerClass: optionalString(spec['loadBalancerClass'], SPEC.child('loadBalancerClass'), problems) || undefined,
+    sessionAffinity,
+    sessionAffinityTimeoutSeconds: parseAffinityTimeout(spec['sessionAffinityConfig'], sessionAffinity, problems),
+    externalTrafficPolicy,
+    internalTrafficPolicy: parseTrafficPolicy(spec['internalTrafficPolicy'], SPEC.child('internalTrafficPolicy'), problems),
+    healthCheckNodePort: parseHealthCheckNodePort(spec['healthCheckNodePort'], type, externalTrafficPolicy, problems),
+    publishNotReadyAddresses: optionalBoolean(
+      spec['publishNotReadyAddresses'],
+      SPEC.child('publishNotReadyAddresses'),
+      problems,
+      false,
+    ),
+    externalName,
+  };
+  return converted(service, problems);
+}
+
+function parseType(value: unknown, problems: ProblemCollector): ServiceType | undefined {
+  if (isAbsent(value) || value === '') return 'ClusterIP';
+  if (typeof value === 'string' && (SERVICE_TYPES as readonly string[]).includes(value)) return value as ServiceType;
+  problems.error(SPEC.child('type'), `unknown service type ${describe(value)} (expected one of ${SERVICE_TYPES.join(', ')})`);
+  return undefined;
+}
+
+/** undefined: no selector; null: invalid (error recorded). An empty map means no selector. */
+function parseSelector(value: unknown, problems: ProblemCollector): StringMap | undefined | null {
+  if (isAbsent(value)) return undefined;
+  const path = SPEC.child('selector');
+  if (!isRecord(value)) {
+    problems.error(path, `selector must be a map of strings, got ${describe(value)}`);
+    return null;
+  }
+  const selector: Record<string, string> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== 'string') {
+      problems.error(path.child(key), `selector value must be a string, got ${describe(entry)}`);
+      return null;
+    }
+    setEntry(selector, key, entry);
+  }
+  return Object.keys(selector).length === 0 ? undefined : selector;
+}
+
+/** undefined: not applicable; null: required and missing (error recorded). */
+function parseExternalName(value: unknown, type: ServiceType, problems: ProblemCollector): string | undefined | null {
+  if (type !== 'ExternalName') return undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  problems.error(SPEC.child('externalName'), `an ExternalName service needs externalName, got ${describe(value)}`);
+  return null;
+}
+
+function parseExternalIPs(value: unknown, problems: ProblemCollector): string[] {
+  const path = SPEC.child('externalIPs');
+  const result: string[] = [];
+  (optionalArray(value, path, problems, 'error') ?? []).forEach((entry: unknown, index) => {
+    const parsed = typeof entry === 'string' ? parseIP(entry) : undefined;
+    if (!parsed?.ok) {
+      problems.error(path.child(index), `external IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(entry)}`}`);
+      return;
+    }
+    if (!result.includes(parsed.value.text)) result.push(parsed.value.text);
+  });
+  return result;
+}
+
+function parseTrafficPolicy(value: unknown, path: FieldPath, problems: ProblemCollector): TrafficPolicy {
+  if (isAbsent(value) || value === '') return 'Cluster';
+  if (value === 'Cluster' || value === 'Local') return value;
+  problems.warning(path, `unknown traffic policy ${describe(value)} (expected Cluster or Local); using Cluster`);
+  return 'Cluster';
+}
+
+function parseExternalTrafficPolicy(value: unknown, type: ServiceType, problems: ProblemCollector): TrafficPolicy {
+  const path = SPEC.child('externalTrafficPolicy');
+  const policy = parseTrafficPolicy(value, path, problems);
+  if (policy === 'Local' && type !== 'NodePort' && type !== 'LoadBalancer') {
+    problems.warning(path, `externalTrafficPolicy Local only applies to NodePort and LoadBalancer services; using Cluster`);
+    return 'Cluster';
+  }
+  return policy;
+}
+
+function parseSessionAffinity(value: unknown, problems: ProblemCollector): 'None' | 'ClientIP' {
+  if (isAbsent(value) || value === '') return 'None';
+  if (value === 'None' || value === 'ClientIP') return value;
+  problems.warning(SPEC.child('sessionAffinity'), `unknown session affinity ${describe(value)}; using None`);
+  return 'None';
+}
+
+function parseAffinityTimeout(config: unknown, affinity: 'None' | 'ClientIP', problems: ProblemCollector): number {
+  if (affinity !== 'ClientIP') return DEFAULT_AFFINITY_TIMEOUT;
+  const value = field(field(config, 'clientIP'), 'timeoutSeconds');
+  if (isAbsent(value)) return DEFAULT_AFFINITY_TIMEOUT;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_AFFINITY_TIMEOUT) return value;
+  problems.warning(
+    SPEC.child('sessionAffinityConfig').child('clientIP').child('timeoutSeconds'),
+    `timeout must be an integer in 1..${MAX_AFFINITY_TIMEOUT}, got ${describe(value)}; using ${DEFAULT_AFFINITY_TIMEOUT}`,
+  );
+  return DEFAULT_AFFINITY_TIMEOUT;
+}
+
+function parseHealthCheckNodePort(
+  value: unknown,
+  type: ServiceType,
+  externalTrafficPolicy: TrafficPolicy,
+  problems: ProblemCollector,
+): number | undefined {
+  if (isAbsent(value) || value === 0) return undefined;
+  const path = SPEC.child('healthCheckNodePort');
+  if (type !== 'LoadBalancer' || externalTrafficPolicy !== 'Local') {
+    problems.warning(path, 'healthCheckNodePort only applies to LoadBalancer services with externalTrafficPolicy Local; ignored');
+    return undefined;
+  }
+  const parsed = parsePortNumber(value);
+  if (!parsed.ok) {
+    problems.error(path, `healthCheckNodePort dropped: ${parsed.reason}`);
+    return undefined;
+  }
+  return parsed.value;
+}

@@ -1,0 +1,22 @@
+/**
+ * Conversion and validation of raw Kubernetes objects into the typed model. Invalid input
+ * never throws: it becomes `Problem`s and the object, or only its bad part, is left out.
+ *
+ * @module
+ */
+export { convertObject, UNKNOWN_KIND } from './convert-object.js';
+export type { ConversionResult } from './conversion-result.js';
+export { objectIdentity, type ObjectIdentity } from './object-identity.js';
+export { convertNode } from './convert-node.js';
+export { convertNamespace } from './convert-namespace.js';
+export { convertPod } from './convert-pod.js';
+export { convertService } from './convert-service.js';
+export { convertEndpointSlice } from './convert-endpoint-slice.js';
+export { convertNetworkPolicy } from './convert-network-policy.js';
+export { KNOWN_KINDS, DEFAULT_NAMESPACE, type KnownKind } from './known-kinds.js';
+export { FieldPath } from './field-path.js';
+export { ProblemCollector, type ProblemSubject } from './problem-collector.js';
+export { parseIP, parseCIDR, isStrictSubnet, type ParsedIP, type ParsedCIDR } from './ip-parsing.js';
+export { parseProtocol, parsePortNumber, parsePortReference, isIanaServiceName } from './port-parsing.js';
+export { parseLabelSelector } from './label-selector-parsing.js';
+export type { ParseOutcome } from './parse-outcome.js';

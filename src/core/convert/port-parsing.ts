@@ -1,0 +1,52 @@
+import { PROTOCOLS, type Protocol } from '../model/index.js';
+import type { ParseOutcome } from './parse-outcome.js';
+import { describe, isAbsent } from './raw-values.js';
+
+/**
+ * A protocol field: absent means TCP (the Kubernetes default); otherwise one of TCP, UDP,
+ * SCTP, spelled exactly (Kubernetes is case-sensitive here).
+ */
+export function parseProtocol(value: unknown): ParseOutcome<Protocol> {
+  if (isAbsent(value)) return { ok: true, value: 'TCP' };
+  if (typeof value === 'string' && (PROTOCOLS as readonly string[]).includes(value)) {
+    return { ok: true, value: value as Protocol };
+  }
+  return { ok: false, reason: `unknown protocol ${describe(value)} (expected one of ${PROTOCOLS.join(', ')})` };
+}
+
+/** A port number: an integer 1..65535. Numeric strings are not accepted (the API field is an int). */
+export function parsePortNumber(value: unknown): ParseOutcome<number> {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) {
+    return { ok: true, value };
+  }
+  return { ok: false, reason: `port must be an integer in 1..65535, got ${describe(value)}` };
+}
+
+/**
+ * True for an IANA service name as Kubernetes checks it (`IsValidPortName`): 1..15
+ * characters of lower-case letters, digits and `-`, at least one letter, no leading, trailing
+ * or doubled `-`.
+ */
+export function isIanaServiceName(text: string): boolean {
+  return (
+    text.length >= 1 &&
+    text.length <= 15 &&
+    /^[a-z0-9]+(-[a-z0-9]+)*$/.test(text) &&
+    /[a-z]/.test(text)
+  );
+}
+
+/**
+ * An int-or-string port reference (`targetPort`, a NetworkPolicy port): a number 1..65535 or
+ * an IANA service name naming a container port.
+ */
+export function parsePortReference(value: unknown): ParseOutcome<number | string> {
+  if (typeof value === 'string') {
+    if (isIanaServiceName(value)) return { ok: true, value };
+    return {
+      ok: false,
+      reason: `"${value}" is neither a port number nor a valid port name (lower-case letters, digits and "-", at most 15, at least one letter)`,
+    };
+  }
+  return parsePortNumber(value);
+}
