@@ -1,0 +1,8 @@
+/*
+ * Planners: pure, deterministic functions of (snapshot, node) that hold the Kubernetes
+ * semantics and produce the plans backends program. They know nothing of iptables, nftables
+ * or netlink.
+ */
+export * from './routes/index.js';
+export * from './services/index.js';
+export * from './firewall/index.js';

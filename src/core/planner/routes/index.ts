@@ -1,0 +1,2 @@
+export * from './route-plan-options.js';
+export * from './plan-routes.js';

@@ -1,0 +1,2 @@
+export * from './proxy-plan-options.js';
+export * from './plan-services.js';
