@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import {
+  MockFirewallBackend,
+  MockProxyBackend,
+  MockRouteBackend,
+  RecordingCommandRunner,
+} from '../../src/backends/mock/index.js';
+import { RecordingCommandRunner as ExecRecordingCommandRunner } from '../../src/exec/recording-command-runner.js';
+import { BackendError } from '../../src/core/errors.js';
+import type { ProxyPlan } from '../../src/core/plan/proxy-plan.js';
+import { assertCounts } from './contract/backend-contract.js';
+import { firewallBackendContract } from './contract/firewall-backend-contract.js';
+import { proxyBackendContract } from './contract/proxy-backend-contract.js';
+import { routeBackendContract } from './contract/route-backend-contract.js';
+import { firewallPlan } from './contract/fixtures/firewall-plans.js';
+import { proxyPlan } from './contract/fixtures/proxy-plans.js';
+import { routePlan } from './contract/fixtures/route-plans.js';
+
+proxyBackendContract('MockProxyBackend', () => new MockProxyBackend());
+firewallBackendContract('MockFirewallBackend', () => new MockFirewallBackend());
+routeBackendContract('MockRouteBackend', () => new MockRouteBackend());
+
+/** A mutable view of plain data, for tests that play a caller misbehaving. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+describe('mock backends', () => {
+  it('are named mock and serve their concern', () => {
+    assert.deepEqual(
+      [new MockProxyBackend(), new MockFirewallBackend(), new MockRouteBackend()].map((b) => [b.name, b.concern]),
+      [
+        ['mock', 'proxy'],
+        ['mock', 'firewall'],
+        ['mock', 'route'],
+      ],
+    );
+  });
+
+  describe('failure injection', () => {
+    it('rejects the next sync with a BackendError of command mock and keeps the previous state', async () => {
+      const backend = new MockProxyBackend();
+      await backend.sync(proxyPlan());
+      backend.failNextSync();
+      const plan = proxyPlan();
+      await assert.rejects(backend.sync({ ...plan, servicePorts: [] }), (error: unknown) => {
+        assert.ok(error instanceof BackendError);
+        assert.equal(error.command, 'mock');
+        return true;
+      });
+      assert.equal((await backend.describe()).plan?.servicePorts.length, 4);
+      assert.equal(backend.syncs.length, 1);
+      // The retry diffs against the state the failed sync left alone.
+      assertCounts(await backend.sync(proxyPlan()), { full: false, changed: 0, removed: 0, unchanged: 4 });
+    });
+
+    it('rejects with the error given, once', async () => {
+      const backend = new MockRouteBackend();
+      const injected = new Error('netlink: device busy');
+      backend.failNextSync(injected);
+      await assert.rejects(backend.sync(routePlan()), (error: unknown) => error === injected);
+      assert.equal((await backend.describe()).plan, undefined);
+      assertCounts(await backend.sync(routePlan()), { full: true, changed: 5, removed: 0, unchanged: 0 });
+    });
+
+    it('does not fail cleanup or describe', async () => {
+      const backend = new MockFirewallBackend();
+      await backend.sync(firewallPlan());
+      backend.failNextSync();
+      await backend.cleanup();
+      assert.equal((await backend.describe()).plan, undefined);
+      await assert.rejects(backend.sync(firewallPlan()), BackendError);
+    });
+  });
+
+  describe('programmed state', () => {
+    it('is a copy: mutating the synced plan object afterwards changes nothing', async () => {
+      const backend = new MockProxyBackend();
+      const plan = proxyPlan();
+      await backend.sync(plan);
+      (plan.servicePorts as ProxyPlan['servicePorts'][number][]).pop();
+      (plan.servicePorts[0]!.frontends[0] as Mutable<ProxyPlan['servicePorts'][number]['frontends'][number]>).port = 81;
+      assert.deepEqual((await backend.describe()).plan, proxyPlan());
+      // Syncing the mutated object is a real change: one port gone, one frontend changed.
+      assertCounts(await backend.sync(plan), { full: false, changed: 1, removed: 1, unchanged: 2 });
+    });
+
+    it('is deeply frozen for readers', async () => {
+      const backend = new MockProxyBackend();
+      await backend.sync(proxyPlan());
+      const programmed = (await backend.describe()).plan!;
+      assert.throws(() => {
+        (programmed.servicePorts as unknown[]).push({});
+      }, TypeError);
+      assert.throws(() => {
+        (programmed.servicePorts[0]!.clusterEndpoints[0] as Mutable<{ ip: string }>).ip = '10.9.9.9';
+      }, TypeError);
+      assert.ok(Object.isFrozen(backend.lastPlan?.settings.clusterCIDRs));
+    });
+
+    it('rejects a plan with two fragments of one key and keeps the previous state', async () => {
+      const backend = new MockProxyBackend();
+      await backend.sync(proxyPlan());
+      const plan = proxyPlan();
+      const duplicated = { ...plan, servicePorts: [...plan.servicePorts, plan.servicePorts[0]!] };
+      await assert.rejects(backend.sync(duplicated), (error: unknown) => {
+        assert.ok(error instanceof BackendError);
+        assert.match(error.message, /duplicate fragment key "servicePort\/default\/web:http\/TCP"/);
+        return true;
+      });
+      assert.equal((await backend.describe()).plan?.servicePorts.length, 4);
+      assert.equal(backend.syncs.length, 1);
+    });
+  });
+
+  describe('fragment comparison', () => {
+    it('ignores key order and undefined optional fields', async () => {
+      const backend = new MockProxyBackend();
+      await backend.sync(proxyPlan());
+      const plan = proxyPlan();
+      const [web, ...rest] = plan.servicePorts;
+      const { key, ...others } = web!;
+      const reordered = { ...plan, servicePorts: [{ ...others, affinityTimeoutSeconds: undefined, key }, ...rest] };
+      assertCounts(await backend.sync(reordered), { full: false, changed: 0, removed: 0, unchanged: 4 });
+    });
+
+    it('makes a sync full when the proxy settings change, still counting removals', async () => {
+      const backend = new MockProxyBackend();
+      await backend.sync(proxyPlan());
+      const plan = proxyPlan();
+      const masqueradeAll: ProxyPlan = {
+        ...plan,
+        settings: { ...plan.settings, masqueradeAll: true },
+        servicePorts: plan.servicePorts.slice(0, 3),
+      };
+      assertCounts(await backend.sync(masqueradeAll), { full: true, changed: 3, removed: 1, unchanged: 0 });
+    });
+
+    it('accepts a plan for another node, as a full sync', async () => {
+      const backend = new MockFirewallBackend();
+      await backend.sync(firewallPlan());
+      assertCounts(await backend.sync({ ...firewallPlan(), node: 'node-b' }), {
+        full: true,
+        changed: 6,
+        removed: 0,
+        unchanged: 0,
+      });
+      assert.equal((await backend.describe()).plan?.node, 'node-b');
+    });
+  });
+
+  describe('history', () => {
+    it('keeps every successful report in order, and the last plan across cleanup', async () => {
+      const backend = new MockRouteBackend();
+      assert.equal(backend.lastPlan, undefined);
+      await backend.sync(routePlan());
+      await backend.sync(routePlan());
+      backend.failNextSync();
+      await assert.rejects(backend.sync(routePlan()));
+      await backend.cleanup();
+      assert.deepEqual(
+        backend.syncs.map((report) => [report.full, report.changed, report.unchanged]),
+        [
+          [true, 5, 0],
+          [false, 0, 5],
+        ],
+      );
+      assert.equal(backend.cleanups, 1);
+      assert.deepEqual(backend.lastPlan, routePlan());
+      assert.equal((await backend.describe()).plan, undefined);
+    });
+  });
+
+  describe('summary', () => {
+    it('counts service ports, frontends and distinct endpoints', async () => {
+      const backend = new MockProxyBackend();
+      await backend.sync(proxyPlan());
+      assert.deepEqual((await backend.describe()).summary, ['4 service ports, 6 frontends, 8 endpoints']);
+    });
+
+    it('counts policies and isolated pods', async () => {
+      const backend = new MockFirewallBackend();
+      await backend.sync(firewallPlan());
+      assert.deepEqual((await backend.describe()).summary, ['3 policies, 2 isolated pods']);
+    });
+
+    it('counts routes and tunnels, then masquerade and BGP when present', async () => {
+      const backend = new MockRouteBackend();
+      await backend.sync(routePlan());
+      assert.deepEqual((await backend.describe()).summary, [
+        '2 routes, 1 tunnel',
+        'masquerade: 1 source CIDR',
+        'bgp: AS 64512, 2 peers, 1 announcement',
+      ]);
+      const plan = routePlan();
+      await backend.sync({ ...plan, routes: plan.routes.slice(0, 1), tunnels: [], masquerade: undefined, bgp: undefined });
+      assert.deepEqual((await backend.describe()).summary, ['1 route, 0 tunnels']);
+    });
+
+    it('is empty when nothing is programmed', async () => {
+      const backend = new MockFirewallBackend();
+      assert.deepEqual((await backend.describe()).summary, []);
+      await backend.sync(firewallPlan());
+      await backend.cleanup();
+      assert.deepEqual((await backend.describe()).summary, []);
+    });
+  });
+
+  it('re-exports the RecordingCommandRunner from the mock entry point', () => {
+    assert.equal(RecordingCommandRunner, ExecRecordingCommandRunner);
+  });
+});
