@@ -61,16 +61,22 @@ describe('ClusterStore problems', () => {
     assert.deepEqual(store.snapshot().problems(), []);
   });
 
-  it('drops an object that stops converting, and brings it back when fixed', () => {
+  it('keeps the last valid version when an update stops converting, and takes the fix', () => {
     const store = new ClusterStore();
     store.upsert(rawService('web'));
     store.upsert(rawSlice('web-1', 'web'));
+    const before = store.generation;
     const sets: ChangeSet[] = [];
     store.onChange((set) => sets.push(set));
     store.upsert(sliceWithoutServiceLabel('web-1'));
-    assert.equal(store.snapshot().endpointSlices().length, 0);
-    assert.deepEqual(sets[0]?.changes, [{ kind: 'EndpointSlice', key: 'default/web-1', type: 'deleted' }]);
-    assert.equal(store.snapshot().problems().length, 1);
+    // The slice that was programmed stays; only the problem list changed.
+    assert.equal(store.snapshot().endpointSlicesForService('default/web').length, 1);
+    assert.deepEqual(sets[0]?.changes, []);
+    assert.equal(store.generation, before + 1);
+    const messages = store.snapshot().problems().map((problem) => problem.message);
+    assert.equal(messages.length, 2);
+    assert.ok(messages.some((message) => message.includes('kubernetes.io/service-name')));
+    assert.ok(messages.includes('update rejected: the last valid version stays in effect'));
     store.upsert(rawSlice('web-1', 'web'));
     assert.equal(store.snapshot().endpointSlicesForService('default/web').length, 1);
     assert.deepEqual(store.snapshot().problems(), []);

@@ -23,11 +23,17 @@ export interface PortMatch {
   /** Undefined: every port of the protocol. */
   readonly port?: number | undefined;
   readonly endPort?: number | undefined;
-  /** For a resolved named port: the pod IPs it applies to (destination for ingress). */
+  /**
+   * For a resolved named port: the destination pod IPs it applies to (the policy's targets
+   * for ingress, the peer pods for egress).
+   */
   readonly podIPs?: readonly string[] | undefined;
 }
 
-/** One allow rule: traffic matching any peer AND any port is allowed. */
+/**
+ * One allow rule: traffic matching any peer AND any port is allowed. A rule that allows
+ * nothing (its named ports resolve nowhere) keeps its place with an empty, non-`any` peer match.
+ */
 export interface FirewallRulePlan {
   readonly peers: PeerMatch;
   /** Empty: every port and protocol. */

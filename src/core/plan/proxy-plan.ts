@@ -44,9 +44,13 @@ export interface ServicePortPlan {
   readonly portName: string;
   readonly protocol: Protocol;
   readonly frontends: readonly ProxyFrontend[];
-  /** Endpoints for `Cluster` policy frontends, after the terminating fallback. */
+  /**
+   * Endpoints for `Cluster` policy frontends, after the terminating fallback (decided per
+   * family). Both families share the list; backends pick those of a frontend's family. Empty
+   * when no frontend uses the `Cluster` policy.
+   */
   readonly clusterEndpoints: readonly ProxyEndpoint[];
-  /** Endpoints for `Local` policy frontends (this node's), after the terminating fallback. */
+  /** Endpoints for `Local` policy frontends (this node's), likewise; empty when none uses it. */
   readonly localEndpoints: readonly ProxyEndpoint[];
   /** ClientIP session affinity timeout; undefined when affinity is None. */
   readonly affinityTimeoutSeconds?: number | undefined;

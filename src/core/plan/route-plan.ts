@@ -28,7 +28,7 @@ export interface TunnelPlan {
 export interface PodEgressMasquerade {
   /** This node's pod CIDRs whose traffic is masqueraded. */
   readonly sources: readonly string[];
-  /** Destinations that keep the pod source address (cluster CIDRs, node subnets). */
+  /** Destinations that keep the pod source address: cluster CIDRs and node addresses. */
   readonly exceptDestinations: readonly string[];
 }
 

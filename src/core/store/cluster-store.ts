@@ -40,6 +40,22 @@ interface SinkState {
   readonly withoutOrigin: ObjectOrigin;
 }
 
+/** The warning recorded when an update is rejected and the previous version kept. */
+function keptPreviousProblem(
+  identity: { kind: string; namespace?: string | undefined; name?: string | undefined },
+  origin: string | undefined,
+): Problem {
+  return {
+    kind: identity.kind,
+    ...(identity.namespace !== undefined ? { namespace: identity.namespace } : {}),
+    name: identity.name,
+    field: '',
+    message: 'update rejected: the last valid version stays in effect',
+    severity: 'warning',
+    ...(origin !== undefined ? { origin } : {}),
+  };
+}
+
 function sinkState(name: string): SinkState {
   return { name, synced: false, withoutOrigin: Object.freeze({ sink: name }) };
 }
@@ -60,9 +76,10 @@ const DEFAULT_CONVERTER: ObjectConverter = { convertObject, objectIdentity };
  * sources feed it directly), typed, validated, indexed snapshots and change sets out.
  *
  * **Conversion and problems.** Every upsert goes through the converter. Its problems are kept
- * per object: an update replaces them, a delete or a fixed version removes them. An object
- * that no longer converts is removed (a `deleted` change): the store reflects its input, and
- * a bad object never reaches a planner. Source-level problems (a bad file) are kept apart.
+ * per object: an update replaces them, a delete or a fixed version removes them. An update
+ * that no longer converts is rejected: the last valid version stays (so nothing already
+ * programmed is lost, as with an API server that refuses an invalid update) and a warning says
+ * so; a bad object never reaches a planner. Source-level problems (a bad file) are kept apart.
  *
  * **Equal upserts.** An upsert whose `resourceVersion` equals the stored one, or whose model
  * object is deep-equal to the stored one, changes nothing and emits nothing, so an informer's
@@ -221,10 +238,14 @@ export class ClusterStore implements BatchingSink {
       }
       const result = this.converter.convertObject(raw, origin);
       if (result.ignored && result.problems.length === 0 && existing === undefined) return;
-      const problems = duplicate ? [...result.problems, duplicate] : result.problems;
-      if (kind !== undefined) this.storeObject(kind, key, existing, result.object);
+      const problems = duplicate ? [...result.problems, duplicate] : [...result.problems];
+      // An update that no longer converts must not unprogram what already works: the last
+      // valid version stays, and a problem says that the update was rejected.
+      const keptPrevious = kind !== undefined && result.object === undefined && existing !== undefined;
+      if (keptPrevious) problems.push(keptPreviousProblem(identity, origin));
+      else if (kind !== undefined) this.storeObject(kind, key, existing, result.object);
       this.setProblems(ref, problems);
-      this.recordOrigin(ref, sink, origin, result.object !== undefined || problems.length > 0);
+      this.recordOrigin(ref, sink, origin, keptPrevious || result.object !== undefined || problems.length > 0);
     });
   }
 
