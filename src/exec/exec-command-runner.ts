@@ -5,6 +5,15 @@ import type { CommandRunner, RunOptions, RunResult } from '../core/ports/command
 /** Output above this size is cut, so a runaway tool cannot exhaust memory. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
 /**
  * The real `CommandRunner`: spawns the program without a shell, feeds `input` on standard
  * input, collects output, and enforces the timeout by killing the process.
@@ -16,7 +25,9 @@ export class ExecCommandRunner implements CommandRunner {
   run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<RunResult>((resolve, reject) => {
-      const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], shell: false });
+      // Its own process group, so a timeout can kill what the command forked as well: a
+      // grandchild holding the output pipes open would otherwise outlive the bound.
+      const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, detached: true });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let size = 0;
@@ -29,7 +40,9 @@ export class ExecCommandRunner implements CommandRunner {
       child.stderr.on('data', collect(stderr));
       const timer = setTimeout(() => {
         timedOut = true;
-        child.kill('SIGKILL');
+        killGroup(child.pid);
+        child.stdout.destroy();
+        child.stderr.destroy();
       }, timeoutMs);
       child.on('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);

@@ -52,6 +52,8 @@ export function convertEndpointSlice(raw: unknown, origin?: string): ConversionR
   if (typeof rawType !== 'string' || !(ADDRESS_TYPES as readonly string[]).includes(rawType)) {
     const message = isAbsent(rawType) ? 'addressType is missing' : `unknown addressType ${describe(rawType)}`;
     problems.error('addressType', `${message} (expected one of ${ADDRESS_TYPES.join(', ')})`);
+    // The ports are still read, so their flaws are reported along with this one.
+    parsePorts(field(raw, 'ports'), problems);
     return dropped(problems);
   }
   const addressType = rawType as EndpointAddressType;

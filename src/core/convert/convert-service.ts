@@ -49,6 +49,8 @@ const MAX_AFFINITY_TIMEOUT = 86400;
  * - `healthCheckNodePort`: only kept for a LoadBalancer with `externalTrafficPolicy: Local`
  *   (otherwise ignored with a warning); outside 1..65535 it is dropped (error).
  * - `externalName` on other types is ignored, as the API server clears it.
+ * - no `spec.ports` on a service that is neither headless nor ExternalName: dropped (error),
+ *   as the API server requires them and a proxy has nothing to program.
  */
 export function convertService(raw: unknown, origin?: string): ConversionResult {
   const problems = collectorFor('Service', raw, origin);
@@ -68,8 +70,20 @@ export function convertService(raw: unknown, origin?: string): ConversionResult 
   const externalName = parseExternalName(spec['externalName'], type, problems);
   if (externalName === null) return dropped(problems);
   const sourceRanges = parseSourceRanges(spec['loadBalancerSourceRanges'], SPEC.child('loadBalancerSourceRanges'), problems);
+  // Parsed before any verdict on the whole object, so every flaw is reported in one pass.
+  const ports = parseServicePorts(spec['ports'], type, problems);
+  const externalIPs = parseExternalIPs(spec['externalIPs'], problems);
+  const loadBalancerIngress = parseLoadBalancerIngress(
+    field(field(field(raw, 'status'), 'loadBalancer'), 'ingress'),
+    FieldPath.of('status', 'loadBalancer', 'ingress'),
+    problems,
+  );
   if (sourceRanges.allDropped) {
     problems.error(SPEC.child('loadBalancerSourceRanges'), 'no valid source range left; an empty list would allow every source');
+    return dropped(problems);
+  }
+  if (type !== 'ExternalName' && !addressing.headless && isAbsentOrEmpty(spec['ports'])) {
+    problems.error(SPEC.child('ports'), 'a service with a cluster IP needs at least one port');
     return dropped(problems);
   }
   const externalTrafficPolicy = parseExternalTrafficPolicy(spec['externalTrafficPolicy'], type, problems);
@@ -80,13 +94,9 @@ export function convertService(raw: unknown, origin?: string): ConversionResult 
     type,
     selector,
     ...addressing,
-    ports: parseServicePorts(spec['ports'], type, problems),
-    externalIPs: parseExternalIPs(spec['externalIPs'], problems),
-    loadBalancerIngress: parseLoadBalancerIngress(
-      field(field(field(raw, 'status'), 'loadBalancer'), 'ingress'),
-      FieldPath.of('status', 'loadBalancer', 'ingress'),
-      problems,
-    ),
+    ports,
+    externalIPs,
+    loadBalancerIngress,
     loadBalancerSourceRanges: sourceRanges.ranges,
     loadBalancerClass: optionalString(spec['loadBalancerClass'], SPEC.child('loadBalancerClass'), problems) || undefined,
     sessionAffinity,
@@ -103,6 +113,10 @@ export function convertService(raw: unknown, origin?: string): ConversionResult 
     externalName,
   };
   return converted(service, problems);
+}
+
+function isAbsentOrEmpty(value: unknown): boolean {
+  return isAbsent(value) || (Array.isArray(value) && value.length === 0);
 }
 
 function parseType(value: unknown, problems: ProblemCollector): ServiceType | undefined {
