@@ -1,0 +1,26 @@
+/**
+ * The reference agent's configuration, named after kube-router's flags where the meaning is
+ * the same (`--run-router`, `--cluster-cidr`, ...).
+ */
+export interface AgentConfig {
+  /** Program routes to other nodes' pod subnets (`--run-router`). */
+  readonly runRouter: boolean;
+  /** Program NetworkPolicy rules (`--run-firewall`). */
+  readonly runFirewall: boolean;
+  /** Program the service proxy (`--run-service-proxy`). */
+  readonly runServiceProxy: boolean;
+  /** The cluster's pod CIDRs (`--cluster-cidr`, comma-separated for dual-stack). */
+  readonly clusterCIDRs: readonly string[];
+  /** The service cluster IP ranges (`--service-cluster-ip-range`). */
+  readonly serviceClusterIPRanges: readonly string[];
+  /** Masquerade all traffic to service VIPs (`--masquerade-all`). */
+  readonly masqueradeAll: boolean;
+  /** Addresses NodePorts listen on (`--nodeport-bindon-all-ip` is the default: empty). */
+  readonly nodePortAddresses: readonly string[];
+}
+
+/** Injection token for the `AgentConfig` (tsyringe). */
+export const AGENT_CONFIG = Symbol.for('kube-router.AgentConfig');
+
+/** Injection token for the name of the node an agent runs for. */
+export const NODE_NAME = Symbol.for('kube-router.NodeName');

@@ -1,0 +1,135 @@
+import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.js';
+import { formatProblem } from '../../core/model/index.js';
+import { ExecCommandRunner } from '../../exec/exec-command-runner.js';
+import {
+  DEFAULT_PROBE_TIMEOUT_MS,
+  DEFAULT_STATE_ROOT,
+  formatLabSummary,
+  formatMatrix,
+  formatProbe,
+  Lab,
+  removeAllRuns,
+  runLabDemo,
+  type LabProtocol,
+} from '../../lab/index.js';
+import { loadCluster } from '../../sources/load-cluster.js';
+import { collect, parseOutput } from '../options.js';
+
+function parsePort(value: string, previous?: number[]): number[] {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--port: "${value}" is not a port (1-65535)`);
+  return [...(previous ?? []), port];
+}
+
+function parseProtocol(value: string, previous?: LabProtocol[]): LabProtocol[] {
+  const protocol = value.toLowerCase();
+  if (protocol !== 'tcp' && protocol !== 'udp') throw new ConfigError(`--protocol: expected tcp or udp, got "${value}"`);
+  return [...(previous ?? []), protocol];
+}
+
+function parseTimeout(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 1 || ms > 60_000) throw new ConfigError(`--timeout: "${value}" is not a number of milliseconds (1-60000)`);
+  return ms;
+}
+
+function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new ConfigError('the lab needs root (it creates network namespaces)');
+}
+
+async function loadSnapshot(files: readonly string[]): Promise<Awaited<ReturnType<typeof loadCluster>>['snapshot']> {
+  const { snapshot, problems } = await loadCluster(files);
+  for (const problem of problems) console.error(formatProblem(problem));
+  return snapshot;
+}
+
+/**
+ * `kube-router lab ...`: bring a cluster up as network namespaces on this machine, probe it
+ * from other processes, tear it down, or run the demo.
+ */
+export function registerLabCommands(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('the cluster\'s nodes and pods as network namespaces on this machine (needs root)');
+
+  lab
+    .command('up')
+    .description('bring the nodes and pods of the manifests up; they stay up until `lab down`')
+    .requiredOption('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
+    .option('--underlay-prefix <bits>', 'nodes whose IPv4 InternalIPs share this prefix share an L2 segment', Number, 24)
+    .option('--client-address <ip>', 'IPv4 address of the outside client on the first segment')
+    .action(async (options: { file: string[]; underlayPrefix: number; clientAddress?: string }) => {
+      requireRoot();
+      const snapshot = await loadSnapshot(options.file);
+      const started = Date.now();
+      const up = await Lab.up(snapshot, {
+        detached: true,
+        underlayPrefix: options.underlayPrefix,
+        clientAddress: options.clientAddress,
+      });
+      console.log(`up in ${Date.now() - started} ms`);
+      for (const line of formatLabSummary(up)) console.log(line);
+    });
+
+  lab
+    .command('probe')
+    .description('probe once from a pod, node (node:NAME) or the client to a pod, node, client or IP')
+    .requiredOption('--from <source>', 'namespace/pod, node:NAME or client')
+    .requiredOption('--to <target>', 'namespace/pod, node:NAME, client or an IP address')
+    .requiredOption('--port <port>', 'port', (value: string) => parsePort(value)[0] as number)
+    .option('--protocol <protocol>', 'tcp or udp', (value: string) => parseProtocol(value)[0] as LabProtocol, 'tcp' as LabProtocol)
+    .option('--timeout <ms>', 'time to wait for a connection or answer', parseTimeout, DEFAULT_PROBE_TIMEOUT_MS)
+    .option('--run <id>', 'lab run to use (default: the newest)')
+    .option('-o, --output <format>', 'text or json', parseOutput, 'text')
+    .action(async (options: { from: string; to: string; port: number; protocol: LabProtocol; timeout: number; run?: string; output: 'text' | 'json' }) => {
+      requireRoot();
+      const attached = await Lab.attach({ runId: options.run });
+      const result = await attached.probe({
+        from: options.from, to: options.to, port: options.port, protocol: options.protocol, timeoutMs: options.timeout,
+      });
+      console.log(options.output === 'json' ? JSON.stringify(result) : formatProbe(result));
+      if (!result.connected) process.exitCode = 1;
+    });
+
+  lab
+    .command('matrix')
+    .description('probe every ordered pair of pods on every port and protocol')
+    .option('--port <port>', 'port (repeatable; default 80)', parsePort)
+    .option('--protocol <protocol>', 'tcp or udp (repeatable; default both)', parseProtocol)
+    .option('--pod <namespace/name>', 'pod to include (repeatable; default every pod with its own namespace)', collect)
+    .option('--timeout <ms>', 'per probe', parseTimeout, DEFAULT_PROBE_TIMEOUT_MS)
+    .option('--run <id>', 'lab run to use (default: the newest)')
+    .option('-o, --output <format>', 'text or json', parseOutput, 'text')
+    .action(async (options: { port?: number[]; protocol?: LabProtocol[]; pod?: string[]; timeout: number; run?: string; output: 'text' | 'json' }) => {
+      requireRoot();
+      const attached = await Lab.attach({ runId: options.run });
+      const matrix = await attached.matrix(options.pod, options.port ?? [80], options.protocol ?? ['tcp', 'udp'], { timeoutMs: options.timeout });
+      console.log(options.output === 'json' ? JSON.stringify(matrix, null, 2) : formatMatrix(matrix));
+    });
+
+  lab
+    .command('down')
+    .description('remove every lab run on this machine (or only --run), with its namespaces and servers')
+    .option('--run <id>', 'only this run')
+    .action(async (options: { run?: string }) => {
+      requireRoot();
+      if (options.run) {
+        const attached = await Lab.attach({ runId: options.run });
+        await attached.down();
+        console.log(`removed lab ${options.run}`);
+        return;
+      }
+      const removed = await removeAllRuns(new ExecCommandRunner(), DEFAULT_STATE_ROOT);
+      console.log(removed.length === 0 ? 'no lab was up' : `removed lab ${removed.join(', ')}`);
+    });
+
+  lab
+    .command('demo')
+    .description('bring the manifests up, show what works step by step, and tear everything down')
+    .requiredOption('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
+    .action(async (options: { file: string[] }) => {
+      requireRoot();
+      await runLabDemo(await loadSnapshot(options.file));
+    });
+}

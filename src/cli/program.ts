@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { BackendError, ConfigError } from '../core/errors.js';
+import { registerAgentCommand } from './commands/agent.js';
+import { registerInspectCommand } from './commands/inspect.js';
+import { registerLabCommands } from './commands/lab.js';
+
+/** Builds the `kube-router` command with every subcommand registered. */
+export function buildProgram(): Command {
+  const program = new Command('kube-router')
+    .description('Kubernetes node networking: pod routes, service proxy and NetworkPolicy firewall')
+    .exitOverride();
+  registerInspectCommand(program);
+  registerAgentCommand(program);
+  registerLabCommands(program);
+  return program;
+}
+
+/**
+ * Runs the CLI. Expected failures (bad flags, bad config, a failing kernel tool) print one
+ * line and exit 2; only a bug prints a stack trace.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Usage errors exit 2 like config errors (1 means "problems found" for inspect);
+      // --help and --version exit 0.
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+    } else if (error instanceof ConfigError || error instanceof BackendError) {
+      console.error(`kube-router: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * kube-router: Kubernetes node networking as a library. Sources feed a `ClusterStore`; pure
+ * planners turn its snapshot into per-node plans; backends program them.
+ *
+ * Subpath entry points: `kube-router/mock` (in-memory backends and the recording command
+ * runner, for embedders' tests) and `kube-router/lab` (clusters as network namespaces).
+ *
+ * @module
+ */
+import 'reflect-metadata';
+
+export * from './core/model/index.js';
+export * from './core/errors.js';
+export * from './core/convert/index.js';
+export * from './core/store/index.js';
+export * from './core/source/source.js';
+export * from './core/source/memory-source.js';
+export * from './sources/index.js';
+export * from './core/plan/index.js';
+export * from './core/planner/index.js';
+export * from './core/backend/index.js';
+export * from './core/ports/command-runner.js';
+export * from './core/controller/concern-controller.js';
+export { ExecCommandRunner } from './exec/exec-command-runner.js';
+export * from './agent/agent-config.js';
+export * from './agent/node-agent.js';
+export * from './agent/compose.js';

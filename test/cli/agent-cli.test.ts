@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'mocha';
+import { hasStackTrace, linesOf, runCli, type CliRun } from './run-cli.js';
+
+const SEED = ['-f', 'examples/seed-cluster'];
+const EVERYTHING = ['--run-router', '--run-firewall', '--run-service-proxy', '--cluster-cidr', '10.1.0.0/16'];
+const NODES = ['kube-master', 'kube-node1', 'kube-node2', 'kube-node3'];
+
+/** The names in the `== node NAME (...)` headers, in order. */
+function sectionNodes(stdout: string): string[] {
+  return [...stdout.matchAll(/^== node (\S+) /gm)].map((match) => match[1] ?? '');
+}
+
+/** The text of one node's section, from its header to the next header. */
+function sectionOf(stdout: string, node: string): string {
+  const start = stdout.indexOf(`== node ${node} `);
+  assert.ok(start >= 0, `no section for ${node}`);
+  const next = stdout.indexOf('\n== node ', start + 1);
+  return stdout.slice(start, next < 0 ? undefined : next);
+}
+
+/** Asserts an expected failure: exit 2, one line on stderr, no stack trace, nothing on stdout. */
+function assertOneLineFailure(run: CliRun, pattern: RegExp): void {
+  assert.equal(run.code, 2, `exit code ${run.code}; stderr: ${run.stderr}`);
+  assert.equal(hasStackTrace(run.stderr), false, run.stderr);
+  assert.equal(run.stdout, '');
+  const lines = linesOf(run.stderr);
+  assert.equal(lines.length, 1, run.stderr);
+  assert.match(lines[0] ?? '', pattern);
+}
+
+interface JsonRoute {
+  destination: string;
+  gateway: string;
+  node: string;
+}
+
+interface JsonOutput {
+  nodes: {
+    node: string;
+    route?: { concern: string; plan: { routes: JsonRoute[] }; report: { backend: string } };
+    proxy?: { plan: { servicePorts: { key: string }[] } };
+    firewall?: { plan: { node: string } };
+  }[];
+}
+
+describe('kube-router agent (end to end)', function () {
+  this.timeout(60_000);
+  let all: CliRun;
+  let json: CliRun;
+  let oneNode: CliRun;
+  let unknownNode: CliRun;
+  let nothingToRun: CliRun;
+  let kubeconfig: CliRun;
+  let unknownFlag: CliRun;
+  let noNodes: CliRun;
+
+  before(async () => {
+    [all, json, oneNode, unknownNode, nothingToRun, kubeconfig, unknownFlag, noNodes] = await Promise.all([
+      runCli(['agent', ...SEED, ...EVERYTHING]),
+      runCli(['agent', ...SEED, ...EVERYTHING, '--output', 'json']),
+      runCli(['agent', ...SEED, '--run-router', '--cluster-cidr', '10.1.0.0/16', '--hostname-override', 'kube-node2']),
+      runCli(['agent', ...SEED, '--run-router', '--hostname-override', 'nope']),
+      runCli(['agent', ...SEED]),
+      runCli(['agent', '--kubeconfig', 'x', '--run-router']),
+      runCli(['agent', ...SEED, '--run-router', '--no-such-flag']),
+      runCli(['agent', '-f', 'examples/seed-cluster/pods.yaml', '--run-router']),
+    ]);
+  });
+
+  describe('with every concern over the seed cluster', () => {
+    it('exits 0 with nothing on stderr and one section per node, in name order', () => {
+      assert.equal(all.code, 0, all.stderr);
+      assert.equal(all.stderr, '');
+      assert.deepEqual(sectionNodes(all.stdout), NODES);
+    });
+
+    it('prints every enabled concern in every section', () => {
+      for (const node of NODES) {
+        const section = sectionOf(all.stdout, node);
+        assert.match(section, /^ {2}routes \(mock backend\)/m, node);
+        assert.match(section, /^ {2}service proxy \(mock backend\)/m, node);
+        assert.match(section, /^ {2}firewall \(mock backend\)/m, node);
+      }
+    });
+
+    it("routes kube-node1 to the other nodes' pod CIDRs via their InternalIPs, not to its own", () => {
+      const section = sectionOf(all.stdout, 'kube-node1');
+      assert.ok(section.includes('route 10.1.0.0/24 via 192.168.1.99'), section);
+      assert.ok(section.includes('route 10.1.2.0/24 via 192.168.1.101'), section);
+      assert.ok(section.includes('route 10.1.3.0/24 via 192.168.1.102'), section);
+      assert.ok(!section.includes('route 10.1.1.0/24'), section);
+    });
+
+    it('shows the prometheus pod as a local NodePort endpoint on kube-node2 only', () => {
+      assert.match(sectionOf(all.stdout, 'kube-node2'), /-> local: 10\.1\.2\.5:9090/);
+      assert.doesNotMatch(sectionOf(all.stdout, 'kube-node1'), /-> local: 10\.1\.2\.5:9090/);
+    });
+
+    it('shows vault-1 isolated for ingress on kube-node1', () => {
+      assert.match(sectionOf(all.stdout, 'kube-node1'), /pod secure\/vault-1 isolated: ingress by /);
+    });
+  });
+
+  it('--output json parses and carries each node\'s route plan', () => {
+    assert.equal(json.code, 0, json.stderr);
+    const output = JSON.parse(json.stdout) as JsonOutput;
+    assert.deepEqual(output.nodes.map((node) => node.node), NODES);
+    const node1 = output.nodes[1];
+    assert.ok(node1?.route && node1.proxy && node1.firewall);
+    assert.equal(node1.route.report.backend, 'mock');
+    assert.deepEqual(
+      node1.route.plan.routes.map((route) => [route.destination, route.gateway, route.node]),
+      [
+        ['10.1.0.0/24', '192.168.1.99', 'kube-master'],
+        ['10.1.2.0/24', '192.168.1.101', 'kube-node2'],
+        ['10.1.3.0/24', '192.168.1.102', 'kube-node3'],
+      ],
+    );
+    assert.ok(node1.proxy.plan.servicePorts.some((port) => port.key === 'frontend/web:http/TCP'));
+    assert.equal(node1.firewall.plan.node, 'kube-node1');
+  });
+
+  it('--hostname-override prints only that node, with only the enabled concern', () => {
+    assert.equal(oneNode.code, 0, oneNode.stderr);
+    assert.deepEqual(sectionNodes(oneNode.stdout), ['kube-node2']);
+    assert.ok(oneNode.stdout.includes('route 10.1.1.0/24 via 192.168.1.100'), oneNode.stdout);
+    assert.doesNotMatch(oneNode.stdout, /service proxy|firewall/);
+  });
+
+  it('--hostname-override of an unknown node exits 2 naming it', () => {
+    assertOneLineFailure(unknownNode, /"nope"/);
+  });
+
+  it('exits 2 when no --run-* flag is given', () => {
+    assertOneLineFailure(nothingToRun, /--run-router/);
+  });
+
+  it('--kubeconfig without -f exits 2 saying the API source is not implemented yet', () => {
+    assertOneLineFailure(kubeconfig, /not implemented yet/);
+  });
+
+  // main() documents bad flags as expected failures that exit 2; exit 1 is what inspect uses
+  // for "problems found".
+  it('exits 2 for an unknown flag, without a stack trace', () => {
+    assert.equal(unknownFlag.code, 2, `exit code ${unknownFlag.code}; stderr: ${unknownFlag.stderr}`);
+    assert.equal(hasStackTrace(unknownFlag.stderr), false);
+    assert.match(unknownFlag.stderr, /--no-such-flag/);
+  });
+
+  it('manifests without nodes do not blame --hostname-override when it was not given', () => {
+    assert.equal(hasStackTrace(noNodes.stderr), false, noNodes.stderr);
+    const last = linesOf(noNodes.stderr).at(-1) ?? '';
+    assert.doesNotMatch(last, /--hostname-override|"undefined"/);
+  });
+});
