@@ -1,0 +1,162 @@
+import type { ClusterSnapshot } from '../core/store/snapshot.js';
+import type { Service } from '../core/model/index.js';
+import { Lab, type LabUpOptions } from './lab.js';
+import type { ProbeResult } from './probe.js';
+import { formatLabSummary, formatProbe } from './report.js';
+import type { LabPodPlan } from './topology.js';
+
+/** Options of {@link runLabDemo}. */
+export interface LabDemoOptions extends Pick<LabUpOptions, 'runner' | 'stateRoot'> {
+  /** Where report lines go; default `console.log`. */
+  readonly print?: (line: string) => void;
+  /** Connections made to a service's cluster IP to show balancing. Default 6. */
+  readonly serviceConnections?: number;
+}
+
+/** One step of the demo and what it found. */
+export interface DemoStep {
+  readonly title: string;
+  /** What is missing for this step to show what kube-router does, if anything. */
+  readonly missing?: string | undefined;
+  readonly results: readonly ProbeResult[];
+}
+
+/**
+ * The kube-router introduction on a real kernel: brings `snapshot` up in the lab, probes
+ * pod to pod on one node and across nodes, a service's cluster IP, a NodePort from outside,
+ * and traffic a NetworkPolicy governs, and says plainly what is not there yet. Always tears
+ * the lab down, also on SIGINT.
+ */
+export async function runLabDemo(snapshot: ClusterSnapshot, options: LabDemoOptions = {}): Promise<DemoStep[]> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const started = Date.now();
+  const lab = await Lab.up(snapshot, { runner: options.runner, stateRoot: options.stateRoot });
+  const removeHandlers = lab.downOnSignals();
+  const steps: DemoStep[] = [];
+  try {
+    print(`up in ${Date.now() - started} ms`);
+    for (const line of formatLabSummary(lab)) print(line);
+    print('node agents: not started — the reference agent (routing, proxy, firewall backends) arrives with those issues');
+    const ownPods = lab.topology.pods.filter((pod) => !pod.hostNetwork);
+    for (const step of [
+      () => sameNode(lab, ownPods),
+      () => acrossNodes(lab, ownPods),
+      () => serviceBalancing(lab, snapshot, ownPods, options.serviceConnections ?? 6),
+      () => nodePort(lab, snapshot),
+      () => networkPolicy(lab, snapshot, ownPods),
+    ]) {
+      const result = await step();
+      steps.push(result);
+      print('');
+      print(`${steps.length}. ${result.title}`);
+      if (result.missing) print(`   not there yet: ${result.missing}`);
+      for (const line of probeLines(result.results)) print(`   ${line}`);
+      if (result.results.length === 0) print('   (nothing in the cluster to show this with)');
+    }
+  } finally {
+    removeHandlers();
+    const downStarted = Date.now();
+    await lab.down();
+    print('');
+    print(`down in ${Date.now() - downStarted} ms; nothing left behind`);
+  }
+  return steps;
+}
+
+/** Each probe on its own line, except many probes of one target, which are counted by outcome. */
+function probeLines(results: readonly ProbeResult[]): string[] {
+  const targets = new Set(results.map((result) => `${result.from} ${result.address}:${result.port}/${result.protocol}`));
+  if (results.length <= 2 || targets.size > 1) return results.map(formatProbe);
+  const outcomes = new Map<string, number>();
+  for (const result of results) {
+    const outcome = result.connected ? `answered by ${result.answeredBy ?? 'nobody'}` : (result.error ?? 'failed');
+    outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  }
+  const first = results[0] as ProbeResult;
+  return [`${first.from} -> ${first.address}:${first.port}/${first.protocol} x${results.length}: ${[...outcomes].map(([outcome, count]) => `${count} ${outcome}`).join(', ')}`];
+}
+
+function firstTcpPort(pod: LabPodPlan): number {
+  return pod.ports.find((port) => port.protocol === 'tcp')?.port ?? pod.ports[0]?.port ?? 80;
+}
+
+async function sameNode(lab: Lab, pods: readonly LabPodPlan[]): Promise<DemoStep> {
+  const title = 'pod to pod on one node (kube-bridge, no kube-router needed)';
+  for (const from of pods) {
+    const to = pods.find((pod) => pod.node === from.node && pod !== from);
+    if (to) return { title, results: [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })] };
+  }
+  return { title, results: [] };
+}
+
+async function acrossNodes(lab: Lab, pods: readonly LabPodPlan[]): Promise<DemoStep> {
+  const from = pods[0];
+  const to = pods.find((pod) => pod.node !== from?.node);
+  return {
+    title: 'pod to pod across nodes',
+    missing: 'no routes to other nodes\' pod CIDRs are programmed — the routing controller arrives with the routing issue',
+    results: from && to ? [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })] : [],
+  };
+}
+
+function serviceWithEndpoints(snapshot: ClusterSnapshot, predicate: (service: Service) => boolean): Service | undefined {
+  return snapshot.services().find((service) => predicate(service) &&
+    service.ports.some((port) => port.protocol === 'TCP') &&
+    snapshot.endpointSlicesForService(service.key).some((slice) => slice.endpoints.some((endpoint) => endpoint.conditions.ready)));
+}
+
+async function serviceBalancing(
+  lab: Lab,
+  snapshot: ClusterSnapshot,
+  pods: readonly LabPodPlan[],
+  connections: number,
+): Promise<DemoStep> {
+  const service = serviceWithEndpoints(snapshot, (candidate) => candidate.clusterIPs.length > 0);
+  const port = service?.ports.find((candidate) => candidate.protocol === 'TCP');
+  const endpointPods = new Set(service ? snapshot.endpointSlicesForService(service.key)
+    .flatMap((slice) => slice.endpoints.map((endpoint) => endpoint.podKey)) : []);
+  const from = pods.find((pod) => !endpointPods.has(pod.key));
+  const title = service ? `service ${service.key} cluster IP ${service.clusterIPs[0]}:${port?.port} over ${connections} connections` : 'a service\'s cluster IP';
+  if (!service || !port || !from) return { title, results: [] };
+  const results = await lab.probeAll(Array.from({ length: connections }, () => ({
+    from: from.key, to: service.clusterIPs[0] as string, port: port.port, protocol: 'tcp' as const,
+  })));
+  const counts = new Map<string, number>();
+  for (const result of results) if (result.answeredBy) counts.set(result.answeredBy, (counts.get(result.answeredBy) ?? 0) + 1);
+  const balance = counts.size > 0 ? ` (answers per endpoint: ${[...counts].map(([pod, count]) => `${pod} ${count}`).join(', ')})` : '';
+  return {
+    title: `${title}${balance}`,
+    missing: 'no service rules (iptables/IPVS/nftables) — the service proxy arrives with the proxy issue; nothing answers the cluster IP',
+    results,
+  };
+}
+
+async function nodePort(lab: Lab, snapshot: ClusterSnapshot): Promise<DemoStep> {
+  const service = serviceWithEndpoints(snapshot, (candidate) => candidate.ports.some((port) => port.nodePort !== undefined));
+  const port = service?.ports.find((candidate) => candidate.nodePort !== undefined);
+  const node = lab.topology.nodes[0];
+  const title = service && port ? `NodePort ${port.nodePort} of ${service.key} from the outside client` : 'NodePort from the outside client';
+  if (!service || port?.nodePort === undefined || !node) return { title, results: [] };
+  return {
+    title,
+    missing: 'no NodePort rules — the service proxy arrives with the proxy issue; nothing listens on the node port',
+    results: [await lab.probe({ from: 'client', to: `node:${node.name}`, port: port.nodePort, protocol: 'tcp' })],
+  };
+}
+
+async function networkPolicy(lab: Lab, snapshot: ClusterSnapshot, pods: readonly LabPodPlan[]): Promise<DemoStep> {
+  for (const policy of snapshot.networkPolicies()) {
+    if (!policy.policyTypes.includes('Ingress')) continue;
+    const selected = new Set(snapshot.podsMatching(policy.podSelector, policy.namespace).map((pod) => pod.key));
+    const to = pods.find((pod) => selected.has(pod.key));
+    // A source on the same node, so the probe does not depend on the missing routes.
+    const from = to && pods.find((pod) => pod.node === to.node && !selected.has(pod.key));
+    if (!to || !from) continue;
+    return {
+      title: `NetworkPolicy ${policy.key} selects ${to.key}: traffic to it from ${from.key}`,
+      missing: 'the policy is not enforced — the firewall controller arrives with the firewall issue, so the probe connects whether the policy is applied or removed',
+      results: [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })],
+    };
+  }
+  return { title: 'a NetworkPolicy blocking, then allowing', results: [] };
+}

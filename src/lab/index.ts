@@ -1,0 +1,34 @@
+/**
+ * `kube-router/lab`: a cluster's nodes and pods as Linux network namespaces on one machine,
+ * with real bridges, veths, an isolated underlay and pod servers that answer probes with
+ * their identity. Needs root; never touches the root network namespace.
+ * @module
+ */
+export { Lab } from './lab.js';
+export type { LabAttachOptions, LabEnvironmentOptions, LabUpOptions, MatrixOptions } from './lab.js';
+export { LabConfigError, LabError } from './errors.js';
+export type { ProbeError, ProbeRequest, ProbeResult } from './probe.js';
+export { DEFAULT_PROBE_TIMEOUT_MS } from './probe.js';
+export type { MatrixResult } from './matrix.js';
+export { cellOf, formatMatrix, matrixRequests } from './matrix.js';
+export type { PodServersReport } from './pod-servers.js';
+export { planTopology, podPorts, DEFAULT_POD_PORTS } from './topology.js';
+export type {
+  LabClientPlan,
+  LabNodePlan,
+  LabPodPlan,
+  LabPort,
+  LabProtocol,
+  LabRouterLeg,
+  LabRouterPlan,
+  LabTopology,
+  LabUnderlayPlan,
+  SkippedPod,
+  TopologyOptions,
+} from './topology.js';
+export { removeAllRuns, removeLeftovers } from './teardown.js';
+export { DEFAULT_STATE_ROOT } from './run-state.js';
+export { LAB_NETNS_PREFIX, NODE_BRIDGE } from './names.js';
+export { formatLabSummary, formatProbe } from './report.js';
+export { runLabDemo } from './demo.js';
+export type { DemoStep, LabDemoOptions } from './demo.js';

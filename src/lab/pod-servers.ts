@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LabError } from './errors.js';
+import { RUN_FILES } from './run-state.js';
+import { POD_SERVER_BINDER_SOURCE, POD_SERVER_DAEMON_SOURCE } from './scripts/pod-server-daemon.js';
+import { PROBE_RUNNER_SOURCE } from './scripts/probe-runner.js';
+import { familyOf } from './addresses.js';
+import type { LabPodPlan } from './topology.js';
+
+/** How the pod servers came up. */
+export interface PodServersReport {
+  readonly pid: number;
+  /** Listening sockets opened, one per pod port and protocol. */
+  readonly listening: number;
+  /** One line per socket or pod that could not be served (e.g. two hostNetwork pods on one port). */
+  readonly failures: readonly string[];
+}
+
+/** Binders started at once: each is a short Node process, so more than a few only queue on the CPUs. */
+const BINDER_CONCURRENCY = 8;
+/** Longest wait for every pod's sockets. */
+const READY_TIMEOUT_MS = 30_000;
+
+/** Writes the helper scripts the run's processes execute under plain `node`. */
+export async function writeRunScripts(runDir: string): Promise<void> {
+  await Promise.all([
+    writeFile(join(runDir, RUN_FILES.daemon), POD_SERVER_DAEMON_SOURCE),
+    writeFile(join(runDir, RUN_FILES.binder), POD_SERVER_BINDER_SOURCE),
+    writeFile(join(runDir, RUN_FILES.probe), PROBE_RUNNER_SOURCE),
+  ]);
+}
+
+/**
+ * Starts the daemon that serves every pod and waits until all binders are done. With
+ * `detached`, the daemon is left running when this process exits (the CLI's `lab up`);
+ * otherwise it exits with this process, so a crashed test leaves no server behind.
+ */
+export async function startPodServers(
+  runDir: string,
+  pods: readonly LabPodPlan[],
+  detached: boolean,
+): Promise<PodServersReport> {
+  const configPath = join(runDir, RUN_FILES.daemonConfig);
+  await writeFile(configPath, JSON.stringify({
+    binder: join(runDir, RUN_FILES.binder),
+    concurrency: BINDER_CONCURRENCY,
+    detachMarker: join(runDir, RUN_FILES.detachMarker),
+    pods: pods.map((pod) => ({
+      key: pod.key,
+      netns: pod.netns,
+      ports: pod.ports,
+      dualStack: pod.ips.some((ip) => familyOf(ip) === 6),
+    })),
+  }));
+  if (detached) await writeFile(join(runDir, RUN_FILES.detachMarker), '');
+  const log = openSync(join(runDir, RUN_FILES.daemonLog), 'a');
+  const child = spawn(process.execPath, [join(runDir, RUN_FILES.daemon), configPath], {
+    stdio: ['ignore', log, log, 'ipc'],
+    detached,
+  });
+  closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new LabError('the pod server daemon did not start');
+  const ready = await new Promise<{ listening: number; failures: string[] }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new LabError(`pod servers not ready after ${READY_TIMEOUT_MS} ms`));
+    }, READY_TIMEOUT_MS);
+    child.once('message', (message) => {
+      clearTimeout(timer);
+      resolve(message as { listening: number; failures: string[] });
+    });
+    child.once('exit', async (code) => {
+      clearTimeout(timer);
+      const output = await readFile(join(runDir, RUN_FILES.daemonLog), 'utf8').catch(() => '');
+      reject(new LabError(`the pod server daemon exited with ${code}: ${output.trim().slice(-500)}`));
+    });
+  });
+  child.removeAllListeners('exit');
+  if (detached) {
+    child.disconnect();
+  } else {
+    // Keep the channel open (its closing tells the daemon we are gone) without keeping us alive.
+    child.channel?.unref();
+  }
+  child.unref();
+  return { pid, listening: ready.listening, failures: ready.failures };
+}
+
+/** True when `pid` is the pod server daemon of this run directory (guards against a reused pid). */
+export async function isPodServerDaemon(pid: number, runDir: string): Promise<boolean> {
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.split('\0').includes(join(runDir, RUN_FILES.daemon));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,71 @@
+import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
+import type { ContainerPort, Node, ObjectKind, Pod } from '../../src/core/model/index.js';
+
+/** A node as the lab needs it. */
+export function makeNode(name: string, internalIPs: readonly string[], podCIDRs: readonly string[]): Node {
+  return {
+    kind: 'Node', name, key: name, labels: {}, annotations: {},
+    internalIPs, externalIPs: [], podCIDR: podCIDRs[0], podCIDRs, unschedulable: false,
+  };
+}
+
+/** A running pod on `nodeName` with `podIPs` and container `ports` (none: the lab's default 80). */
+export function makePod(
+  key: string,
+  nodeName: string | undefined,
+  podIPs: readonly string[],
+  ports: readonly ContainerPort[] = [],
+  extra: Partial<Pick<Pod, 'hostNetwork' | 'phase' | 'labels'>> = {},
+): Pod {
+  const [namespace, name] = key.split('/') as [string, string];
+  return {
+    kind: 'Pod', namespace, name, key, labels: extra.labels ?? {}, annotations: {},
+    nodeName, hostNetwork: extra.hostNetwork ?? false, phase: extra.phase ?? 'Running', podIPs,
+    containers: [{ name: 'main', ports }],
+  };
+}
+
+/**
+ * The smallest `ClusterSnapshot` that serves nodes and pods, so lab tests do not depend on
+ * the store. Everything else is empty.
+ */
+export function fakeSnapshot(nodes: readonly Node[], pods: readonly Pod[]): ClusterSnapshot {
+  const sortedNodes = [...nodes].sort((a, b) => a.name.localeCompare(b.name));
+  const sortedPods = [...pods].sort((a, b) => a.key.localeCompare(b.key));
+  const counts: Record<ObjectKind, number> = {
+    Node: nodes.length, Namespace: 0, Pod: pods.length, Service: 0, EndpointSlice: 0, NetworkPolicy: 0,
+  };
+  return {
+    generation: 1,
+    nodes: () => sortedNodes,
+    node: (name) => sortedNodes.find((node) => node.name === name),
+    namespaces: () => [],
+    namespace: () => undefined,
+    pods: () => sortedPods,
+    pod: (key) => sortedPods.find((pod) => pod.key === key),
+    podsInNamespace: (namespace) => sortedPods.filter((pod) => pod.namespace === namespace),
+    podsOnNode: (nodeName) => sortedPods.filter((pod) => pod.nodeName === nodeName),
+    podsWithLabel: (key, value) => sortedPods.filter((pod) => pod.labels[key] === value),
+    podsMatching: () => [],
+    services: () => [],
+    service: () => undefined,
+    servicesInNamespace: () => [],
+    endpointSlices: () => [],
+    endpointSlicesForService: () => [],
+    networkPolicies: () => [],
+    networkPolicy: () => undefined,
+    policiesInNamespace: () => [],
+    problems: () => [],
+    counts: () => counts,
+  };
+}
+
+/** `nodeCount` nodes on 192.168.10.0/24 with pod CIDRs 10.244.N.0/24 and `podsPerNode` pods each. */
+export function clusterOf(nodeCount: number, podsPerNode: number, ports: readonly ContainerPort[] = []): ClusterSnapshot {
+  const nodes = Array.from({ length: nodeCount }, (_, n) =>
+    makeNode(`node-${n + 1}`, [`192.168.10.${n + 11}`], [`10.244.${n + 1}.0/24`]));
+  const pods = nodes.flatMap((node, n) =>
+    Array.from({ length: podsPerNode }, (_, p) =>
+      makePod(`default/pod-${n + 1}-${p + 1}`, node.name, [`10.244.${n + 1}.${p + 10}`], ports)));
+  return fakeSnapshot(nodes, pods);
+}
