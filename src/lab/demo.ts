@@ -11,6 +11,11 @@ export interface LabDemoOptions extends Pick<LabUpOptions, 'runner' | 'stateRoot
   readonly print?: (line: string) => void;
   /** Connections made to a service's cluster IP to show balancing. Default 6. */
   readonly serviceConnections?: number;
+  /**
+   * How to start the reference agent (`kube-router agent ...` as an argv, without `--hostname-override`);
+   * the demo runs it once inside each node's namespace. Omitted: no agent is run.
+   */
+  readonly agentCommand?: readonly string[];
 }
 
 /** One step of the demo and what it found. */
@@ -36,7 +41,7 @@ export async function runLabDemo(snapshot: ClusterSnapshot, options: LabDemoOpti
   try {
     print(`up in ${Date.now() - started} ms`);
     for (const line of formatLabSummary(lab)) print(line);
-    print('node agents: not started — the reference agent (routing, proxy, firewall backends) arrives with those issues');
+    await runNodeAgents(lab, options.agentCommand, print);
     const ownPods = lab.topology.pods.filter((pod) => !pod.hostNetwork);
     for (const step of [
       () => sameNode(lab, ownPods),
@@ -61,6 +66,49 @@ export async function runLabDemo(snapshot: ClusterSnapshot, options: LabDemoOpti
     print(`down in ${Date.now() - downStarted} ms; nothing left behind`);
   }
   return steps;
+}
+
+/** What one node's agent run reported, from its `--output json`. */
+interface AgentRunSummary {
+  readonly routes: number;
+  readonly servicePorts: number;
+  readonly policies: number;
+}
+
+function summariseAgentOutput(stdout: string): AgentRunSummary {
+  const output = JSON.parse(stdout) as {
+    nodes: { route?: { plan: { routes: unknown[] } }; proxy?: { plan: { servicePorts: unknown[] } }; firewall?: { plan: { policies: unknown[] } } }[];
+  };
+  const node = output.nodes[0];
+  return {
+    routes: node?.route?.plan.routes.length ?? 0,
+    servicePorts: node?.proxy?.plan.servicePorts.length ?? 0,
+    policies: node?.firewall?.plan.policies.length ?? 0,
+  };
+}
+
+/**
+ * Runs the reference agent once inside each node's namespace, as it would run on that node,
+ * and prints what it planned. It runs with the mock backends, so nothing reaches the kernel
+ * yet; the demo says so rather than pretend.
+ */
+async function runNodeAgents(lab: Lab, command: readonly string[] | undefined, print: (line: string) => void): Promise<void> {
+  if (!command) {
+    print('node agents: not started');
+    return;
+  }
+  print('node agents: the reference agent runs once inside each node\'s namespace, with the mock backends');
+  print('  (kernel backends — netlink routes, iptables/IPVS/nftables proxy, firewall — arrive with the concern issues, so nothing is programmed in the kernel yet)');
+  const lines = await Promise.all(lab.topology.nodes.map(async (node) => {
+    try {
+      const { stdout } = await lab.exec(node.name, [...command, '--hostname-override', node.name, '--output', 'json'], { timeoutMs: 30_000 });
+      const summary = summariseAgentOutput(stdout);
+      return `  ${node.name}: planned ${summary.routes} routes, ${summary.servicePorts} service ports, ${summary.policies} policies`;
+    } catch (error) {
+      return `  ${node.name}: the agent failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }));
+  for (const line of lines) print(line);
 }
 
 /** Each probe on its own line, except many probes of one target, which are counted by outcome. */

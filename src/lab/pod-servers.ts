@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { LabError } from './errors.js';
 import { RUN_FILES } from './run-state.js';
-import { POD_SERVER_BINDER_SOURCE, POD_SERVER_DAEMON_SOURCE } from './scripts/pod-server-daemon.js';
-import { PROBE_RUNNER_SOURCE } from './scripts/probe-runner.js';
 import { familyOf } from './addresses.js';
 import type { LabPodPlan } from './topology.js';
 
@@ -23,13 +22,20 @@ const BINDER_CONCURRENCY = 8;
 /** Longest wait for every pod's sockets. */
 const READY_TIMEOUT_MS = 30_000;
 
-/** Writes the helper scripts the run's processes execute under plain `node`. */
+/**
+ * The helper scripts, plain CommonJS beside this module (in `src/lab/scripts` and, once built,
+ * `dist/src/lab/scripts`): they run under plain `node` in lab namespaces, where a TypeScript
+ * loader would triple their start-up time.
+ */
+function helperScript(name: string): string {
+  return fileURLToPath(new URL(`./scripts/${name}`, import.meta.url));
+}
+
+/** Copies the helper scripts into the run directory, so other processes attaching use the same ones. */
 export async function writeRunScripts(runDir: string): Promise<void> {
-  await Promise.all([
-    writeFile(join(runDir, RUN_FILES.daemon), POD_SERVER_DAEMON_SOURCE),
-    writeFile(join(runDir, RUN_FILES.binder), POD_SERVER_BINDER_SOURCE),
-    writeFile(join(runDir, RUN_FILES.probe), PROBE_RUNNER_SOURCE),
-  ]);
+  await Promise.all(
+    [RUN_FILES.daemon, RUN_FILES.binder, RUN_FILES.probe].map((name) => copyFile(helperScript(name), join(runDir, name))),
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { formatProblem } from '../../core/model/index.js';
@@ -130,6 +131,13 @@ export function registerLabCommands(program: Command): void {
     .requiredOption('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
     .action(async (options: { file: string[] }) => {
       requireRoot();
-      await runLabDemo(await loadSnapshot(options.file));
+      const files = options.file.map((file) => resolve(file));
+      // The agent is this same CLI (compiled, or under tsx with the loader flags it runs with).
+      const agentCommand = [
+        process.execPath, ...process.execArgv, resolve(process.argv[1] ?? ''),
+        'agent', ...files.flatMap((file) => ['-f', file]),
+        '--run-router', '--run-firewall', '--run-service-proxy',
+      ];
+      await runLabDemo(await loadSnapshot(files), { agentCommand });
     });
 }

@@ -1,6 +1,8 @@
-/**
- * Source of the pod server daemon, kept as text because it runs under plain `node` (no
- * TypeScript loader) so it starts in tens of milliseconds.
+// @ts-check
+'use strict';
+/*
+ * The pod server daemon. Plain CommonJS so it runs under plain `node` (no
+ * TypeScript loader) and starts in tens of milliseconds.
  *
  * Why one daemon for the whole lab: a Node process costs about 40 MB, too much per pod. A
  * socket belongs to the network namespace it was created in, not to the process that holds
@@ -13,38 +15,100 @@
  * IPC channel closes (its parent died) unless the parent disconnected after `ready` on purpose
  * (a detached lab, as `kube-router lab up` leaves it).
  */
-export const POD_SERVER_DAEMON_SOURCE = String.raw`'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+
+/**
+ * The daemon config, written by `startPodServers` in pod-servers.ts.
+ * @typedef {object} DaemonConfig
+ * @property {string} binder path of pod-server-binder.cjs
+ * @property {number} concurrency binders started at once
+ * @property {string} detachMarker file present when the lab is detached on purpose
+ * @property {PodConfig[]} pods
+ */
+/**
+ * @typedef {object} PodConfig
+ * @property {string} key
+ * @property {string} netns
+ * @property {{ port: number, protocol: 'tcp' | 'udp' }[]} ports
+ * @property {boolean} dualStack
+ */
+/**
+ * What a binder reports (see pod-server-binder.cjs); a handed-over socket comes as the handle.
+ * @typedef {object} BinderMessage
+ * @property {true} [done]
+ * @property {number} [port]
+ * @property {'tcp' | 'udp'} [protocol]
+ * @property {string} [error]
+ */
+/** @typedef {import('node:net').Server} TcpServer */
+/** @typedef {import('node:dgram').Socket} UdpSocket */
+
+const configPath = process.argv[2];
+if (configPath === undefined) throw new Error('usage: pod-server-daemon.cjs <config JSON path>');
+/** @type {DaemonConfig} */
+const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+/** @type {import('node:child_process').SendHandle[]} */
 const held = [];
+/** @type {string[]} */
 const failures = [];
 let listening = 0;
 let ready = false;
 
+/**
+ * @param {string} address
+ * @param {number} port
+ */
 function endpoint(address, port) {
   const plain = address.startsWith('::ffff:') ? address.slice(7) : address;
   return plain.includes(':') ? '[' + plain + ']:' + port : plain + ':' + port;
 }
+/**
+ * @param {string} pod
+ * @param {string} address
+ * @param {number} port
+ */
 function answer(pod, address, port) {
   return JSON.stringify({ pod: pod, source: endpoint(address, port) }) + '\n';
 }
+/**
+ * @param {string} pod
+ * @param {TcpServer} server
+ */
 function serveTcp(pod, server) {
   server.on('error', () => {});
   server.on('connection', (socket) => {
     socket.on('error', () => {});
-    socket.end(answer(pod, socket.remoteAddress, socket.remotePort));
+    // A client that reset before this handler ran leaves a socket without a peer: nobody
+    // is there to answer, and the one server must not crash for every other pod.
+    const address = socket.remoteAddress;
+    const port = socket.remotePort;
+    if (address === undefined || port === undefined) {
+      socket.destroy();
+      return;
+    }
+    socket.end(answer(pod, address, port));
   });
 }
+/**
+ * @param {string} pod
+ * @param {UdpSocket} socket
+ */
 function serveUdp(pod, socket) {
   socket.on('error', () => {});
   socket.on('message', (_message, remote) => {
     socket.send(answer(pod, remote.address, remote.port), remote.port, remote.address);
   });
 }
+/**
+ * Runs one pod's binder and adopts the sockets it hands over; never rejects (failures are collected).
+ * @param {PodConfig} pod
+ * @returns {Promise<void>}
+ */
 function bind(pod) {
   return new Promise((resolve) => {
     let settled = false;
+    /** @param {string} [failure] */
     const settle = (failure) => {
       if (settled) return;
       settled = true;
@@ -56,13 +120,17 @@ function bind(pod) {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let stderr = '';
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    child.on('message', (message, handle) => {
+    // stdio[2] is 'pipe', so stderr exists; the types cannot tell from a four-entry stdio.
+    /** @type {import('node:stream').Readable} */ (child.stderr).on('data', (chunk) => { stderr += chunk; });
+    child.on('message', (received, handle) => {
+      const message = /** @type {BinderMessage} */ (received);
       if (message.done) return settle();
       if (message.error) return void failures.push(pod.key + ' ' + message.protocol + '/' + message.port + ': ' + message.error);
       if (!handle) return;
       held.push(handle);
-      (message.protocol === 'tcp' ? serveTcp : serveUdp)(pod.key, handle);
+      // The binder sends a TCP server with protocol 'tcp' and a UDP socket otherwise.
+      if (message.protocol === 'tcp') serveTcp(pod.key, /** @type {TcpServer} */ (handle));
+      else serveUdp(pod.key, /** @type {UdpSocket} */ (handle));
       listening++;
     });
     child.on('error', (error) => settle('binder failed: ' + error.message));
@@ -71,12 +139,16 @@ function bind(pod) {
 }
 async function main() {
   const queue = config.pods.slice();
+  /** @type {Promise<void>[]} */
   const workers = [];
   for (let i = 0; i < Math.min(config.concurrency, queue.length); i++) {
-    workers.push((async () => { while (queue.length > 0) await bind(queue.shift()); })());
+    // The queue is not empty, so shift() returns a pod.
+    workers.push((async () => { while (queue.length > 0) await bind(/** @type {PodConfig} */ (queue.shift())); })());
   }
   await Promise.all(workers);
   ready = true;
+  // Started by startPodServers, which always opens the IPC channel.
+  if (!process.send) throw new Error('must run with an IPC channel');
   process.send({ ready: true, listening: listening, failures: failures });
 }
 process.on('disconnect', () => {
@@ -86,45 +158,3 @@ process.on('disconnect', () => {
 });
 process.on('SIGTERM', () => process.exit(0));
 main().catch((error) => { console.error(error); process.exit(1); });
-`;
-
-/**
- * Source of the binder: runs inside one pod's namespace, opens its listening sockets and
- * hands them to the daemon. argv[2]: `{ ports: [{ port, protocol }], dualStack }`.
- */
-export const POD_SERVER_BINDER_SOURCE = String.raw`'use strict';
-const net = require('node:net');
-const dgram = require('node:dgram');
-const spec = JSON.parse(process.argv[2]);
-const host = spec.dualStack ? '::' : '0.0.0.0';
-
-function send(message, handle) {
-  return new Promise((resolve) => process.send(message, handle, {}, () => resolve()));
-}
-function listenTcp(port) {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ port: port, host: host, ipv6Only: false }, () => resolve(server));
-  });
-}
-function bindUdp(port) {
-  return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket({ type: spec.dualStack ? 'udp6' : 'udp4', ipv6Only: false });
-    socket.once('error', reject);
-    socket.bind(port, host, () => resolve(socket));
-  });
-}
-(async () => {
-  for (const entry of spec.ports) {
-    try {
-      const handle = entry.protocol === 'tcp' ? await listenTcp(entry.port) : await bindUdp(entry.port);
-      await send({ port: entry.port, protocol: entry.protocol }, handle);
-    } catch (error) {
-      await send({ port: entry.port, protocol: entry.protocol, error: error.code || error.message });
-    }
-  }
-  await send({ done: true });
-  process.exit(0);
-})();
-`;
