@@ -8,8 +8,11 @@ import { NodeAgent } from './node-agent.js';
 
 /** Makes the backends of one node; the agent calls it once per node it runs for. */
 export interface BackendFactories {
+  /** The route backend of `node`. */
   route(node: string): RouteBackend;
+  /** The service proxy backend of `node`. */
   proxy(node: string): ProxyBackend;
+  /** The firewall backend of `node`. */
   firewall(node: string): FirewallBackend;
 }
 

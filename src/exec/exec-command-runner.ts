@@ -22,6 +22,7 @@ export class ExecCommandRunner implements CommandRunner {
   /** @param defaultTimeoutMs applied when a run gives none */
   constructor(private readonly defaultTimeoutMs = 60_000) {}
 
+  /** Spawns `command` without a shell and collects its output; see {@link CommandRunner.run}. */
   run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     return new Promise<RunResult>((resolve, reject) => {

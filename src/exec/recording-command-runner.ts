@@ -41,6 +41,7 @@ export class RecordingCommandRunner implements CommandRunner {
     );
   }
 
+  /** Records the call and answers from the first rule that matches (success by default). */
   async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const call: RecordedCommand = { command, args: [...args], input: options.input };
     this.calls.push(call);

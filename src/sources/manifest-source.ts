@@ -23,6 +23,7 @@ export class ManifestSource implements Source {
   /** @param paths files or directories, loaded in this order */
   constructor(private readonly paths: readonly string[]) {}
 
+  /** Reads every file, then delivers all objects and problems in one batch, then `synced()`. */
   async start(sink: SourceSink): Promise<void> {
     const files = await findManifestFiles(this.paths);
     const objects: ManifestObject[] = [];

@@ -25,7 +25,10 @@ export interface Backend<Plan> {
   /** Backend name, e.g. `iptables`. */
   readonly name: string;
   readonly concern: Concern;
+  /** Makes the kernel match `plan`, changing only what differs from the last sync. */
   sync(plan: Plan): Promise<SyncReport>;
+  /** Removes everything this backend programmed, and nothing else. */
   cleanup(): Promise<void>;
+  /** What is programmed now. */
   describe(): Promise<ProgrammedState<Plan>>;
 }

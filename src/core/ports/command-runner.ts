@@ -24,6 +24,10 @@ export interface RunResult {
  * command, arguments, exit code and standard error.
  */
 export interface CommandRunner {
+  /**
+   * Runs `command` with `args` (no shell) and resolves with its output once it exits.
+   * @throws BackendError on a non-zero exit, a timeout or a program that cannot be started
+   */
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 

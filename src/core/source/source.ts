@@ -31,6 +31,8 @@ export interface SourceSink {
 export interface Source {
   /** A short name for logs, e.g. `manifests` or `kubernetes`. */
   readonly name: string;
+  /** Starts delivering into `sink`: the initial list, `synced()`, then changes (if the source watches). */
   start(sink: SourceSink): Promise<void>;
+  /** Stops delivering; the sink keeps what it has. */
   stop(): Promise<void>;
 }
