@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { Lab } from '../../src/lab/index.js';
 import { fakeSnapshot, makeNode, makePod } from './fake-snapshot.js';
-import { labNamespacesOnMachine, skipUnlessRoot } from './root-helpers.js';
+import { labForSuite, labNamespacesOnMachine } from './root-helpers.js';
 
 const web = [{ containerPort: 8080, protocol: 'TCP' as const }, { containerPort: 5353, protocol: 'UDP' as const }];
 
@@ -21,18 +21,7 @@ const snapshot = fakeSnapshot(
 );
 
 describe('lab on one underlay subnet (root)', function () {
-  let lab: Lab | undefined;
-
-  before(async function () {
-    skipUnlessRoot(this);
-    lab = await Lab.up(snapshot);
-  });
-
-  after(async () => {
-    await lab?.down();
-  });
-
-  const up = (): Lab => lab as Lab;
+  const up = labForSuite(snapshot);
 
   it('builds one namespace per node, pod (hostNetwork pods excepted), underlay and client', async () => {
     const names = (await labNamespacesOnMachine()).filter((name) => name.includes(`-${up().runId}-`));

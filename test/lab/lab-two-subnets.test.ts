@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'mocha';
 import { Lab } from '../../src/lab/index.js';
 import { fakeSnapshot, makeNode, makePod } from './fake-snapshot.js';
-import { labNamespacesOnMachine, skipUnlessRoot } from './root-helpers.js';
+import { labForSuite, labNamespacesOnMachine } from './root-helpers.js';
 
 const snapshot = fakeSnapshot(
   [
@@ -18,18 +18,7 @@ const snapshot = fakeSnapshot(
 );
 
 describe('lab on two underlay subnets joined by a router (root)', function () {
-  let lab: Lab | undefined;
-
-  before(async function () {
-    skipUnlessRoot(this);
-    lab = await Lab.up(snapshot);
-  });
-
-  after(async () => {
-    await lab?.down();
-  });
-
-  const up = (): Lab => lab as Lab;
+  const up = labForSuite(snapshot);
 
   it('builds two underlay segments and a router with a leg in each', async () => {
     const names = (await labNamespacesOnMachine()).filter((name) => name.includes(`-${up().runId}-`));

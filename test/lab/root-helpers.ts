@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Context } from 'mocha';
+import { Lab } from '../../src/lab/index.js';
+import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
 
 const run = promisify(execFile);
 
@@ -51,4 +53,20 @@ export async function rootNetworkState(): Promise<Record<string, unknown>> {
     ip6tables: await text('ip6tables-save', []),
     nft: await text('nft', ['list', 'ruleset']),
   };
+}
+
+/**
+ * Brings `snapshot` up once for the enclosing suite (skipped with a printed reason when not
+ * root) and down after it; returns an accessor for the tests.
+ */
+export function labForSuite(snapshot: ClusterSnapshot): () => Lab {
+  let lab: Lab | undefined;
+  before(async function () {
+    skipUnlessRoot(this);
+    lab = await Lab.up(snapshot);
+  });
+  after(async () => {
+    await lab?.down();
+  });
+  return () => lab as Lab;
 }

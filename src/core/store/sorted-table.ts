@@ -51,6 +51,14 @@ function lowerBound(keys: readonly string[], key: string): number {
 }
 
 /** The leaf that holds `key` or would receive it: the last leaf whose first key is <= key. */
+/** The value stored under `key` in the tree at `root`, if any. */
+function lookup<V>(root: Root<V>, key: string): V | undefined {
+  if (root.leaves.length === 0) return undefined;
+  const leaf = root.leaves[leafIndexFor(root, key)] as Leaf<V>;
+  const index = lowerBound(leaf.keys, key);
+  return leaf.keys[index] === key ? leaf.values[index] : undefined;
+}
+
 function leafIndexFor<V>(root: Root<V>, key: string): number {
   const index = lowerBound(root.firstKeys, key);
   if (index < root.firstKeys.length && root.firstKeys[index] === key) return index;
@@ -74,11 +82,7 @@ export class SortedView<V> {
 
   /** The value stored under `key`, if any. */
   get(key: string): V | undefined {
-    const root = this.root;
-    if (root.leaves.length === 0) return undefined;
-    const leaf = root.leaves[leafIndexFor(root, key)] as Leaf<V>;
-    const index = lowerBound(leaf.keys, key);
-    return leaf.keys[index] === key ? leaf.values[index] : undefined;
+    return lookup(this.root, key);
   }
 
   /** True when `key` is present. */
@@ -148,11 +152,7 @@ export class SortedTable<V> {
 
   /** The value stored under `key`, if any. */
   get(key: string): V | undefined {
-    const root = this.root;
-    if (root.leaves.length === 0) return undefined;
-    const leaf = root.leaves[leafIndexFor(root, key)] as Leaf<V>;
-    const index = lowerBound(leaf.keys, key);
-    return leaf.keys[index] === key ? leaf.values[index] : undefined;
+    return lookup(this.root, key);
   }
 
   /** Stores `value` under `key`; returns the value it replaced. */
