@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import { Lab } from '../../src/lab/index.js';
 import { fakeSnapshot, makeNode, makePod } from './fake-snapshot.js';
 import { labForSuite, labNamespacesOnMachine } from './root-helpers.js';

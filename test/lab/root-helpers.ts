@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Context } from 'mocha';
+import { after, before, type Context } from 'mocha';
 import { Lab } from '../../src/lab/index.js';
 import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
 
