@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS: readonly string[] = ['store-memory', 'lab-timing'];
+const BENCHMARKS: readonly string[] = ['store-memory', 'planners', 'lab-timing'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

@@ -1,10 +1,5 @@
 import ipaddr from 'ipaddr.js';
 
-/** The family of a literal address: 4 or 6. Throws on a string that is not an address. */
-export function familyOf(address: string): 4 | 6 {
-  return ipaddr.parse(address).kind() === 'ipv4' ? 4 : 6;
-}
-
 /** True when `address` parses as an IPv4 or IPv6 address. */
 export function isAddress(address: string): boolean {
   return ipaddr.isValid(address);

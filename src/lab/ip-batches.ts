@@ -1,4 +1,4 @@
-import { familyOf } from './addresses.js';
+import { ipFamilyOf } from '../core/model/ip-family.js';
 import { CLIENT_UPLINK_INTERFACE, NODE_BRIDGE, PRIMARY_INTERFACE, UNDERLAY_BRIDGE } from './names.js';
 import type { LabTopology } from './topology.js';
 
@@ -105,14 +105,14 @@ function podStage(topology: LabTopology): NetnsBatch[] {
 function addAddresses(addresses: readonly string[], device: string): string[] {
   // nodad: duplicate address detection would hold IPv6 addresses "tentative" for a second or more.
   return addresses.map((address) =>
-    familyOf(address.split('/')[0] as string) === 6
+    ipFamilyOf(address) === 'IPv6'
       ? `address add ${address} dev ${device} nodad`
       : `address add ${address} dev ${device}`);
 }
 
 function defaultRoutes(gateways: readonly string[], device: string, onlink = false): string[] {
   return gateways.map((gateway) => {
-    const destination = familyOf(gateway) === 4 ? '0.0.0.0/0' : '::/0';
+    const destination = ipFamilyOf(gateway) === 'IPv4' ? '0.0.0.0/0' : '::/0';
     return `route add ${destination} via ${gateway} dev ${device}${onlink ? ' onlink' : ''}`;
   });
 }

@@ -1,3 +1,4 @@
+import { ipFamilyOf } from '../core/model/ip-family.js';
 import { spawn } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
@@ -5,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { LabError } from './errors.js';
 import { RUN_FILES } from './run-state.js';
-import { familyOf } from './addresses.js';
 import type { LabPodPlan } from './topology.js';
 
 /** How the pod servers came up. */
@@ -57,7 +57,7 @@ export async function startPodServers(
       key: pod.key,
       netns: pod.netns,
       ports: pod.ports,
-      dualStack: pod.ips.some((ip) => familyOf(ip) === 6),
+      dualStack: pod.ips.some((ip) => ipFamilyOf(ip) === 'IPv6'),
     })),
   }));
   if (detached) await writeFile(join(runDir, RUN_FILES.detachMarker), '');

@@ -1,6 +1,7 @@
+import { ipFamilyOf } from '../core/model/ip-family.js';
 import type { ClusterSnapshot } from '../core/store/snapshot.js';
 import type { Node, Pod } from '../core/model/index.js';
-import { addressAt, cidrContains, familyOf, prefixLengthOf, subnetOf } from './addresses.js';
+import { addressAt, cidrContains, prefixLengthOf, subnetOf } from './addresses.js';
 import { LabConfigError } from './errors.js';
 import {
   clientNetnsName,
@@ -175,7 +176,7 @@ export function planTopology(
       netns: nodeNetnsName(runId, index, node.name),
       internalIPs: orderedIPs(node),
       underlayAddresses: orderedIPs(node).map((ip) =>
-        familyOf(ip) === 4 ? `${ip}/${prefixLengthOf(group.subnet4)}` : `${ip}/${prefix6}`),
+        ipFamilyOf(ip) === 'IPv4' ? `${ip}/${prefixLengthOf(group.subnet4)}` : `${ip}/${prefix6}`),
       bridgeAddresses: node.podCIDRs.map((cidr) => `${addressAt(cidr, 1)}/${prefixLengthOf(cidr)}`),
       podCIDRs: node.podCIDRs,
       underlay,
@@ -197,8 +198,8 @@ export interface SubnetGroup {
 
 function nodeProblems(node: Node): string[] {
   const problems: string[] = [];
-  if (!node.internalIPs.some((ip) => familyOf(ip) === 4)) problems.push(`node ${node.name} has no IPv4 InternalIP`);
-  if (!node.podCIDRs.some((cidr) => familyOf(cidr.split('/')[0] as string) === 4)) {
+  if (!node.internalIPs.some((ip) => ipFamilyOf(ip) === 'IPv4')) problems.push(`node ${node.name} has no IPv4 InternalIP`);
+  if (!node.podCIDRs.some((cidr) => ipFamilyOf(cidr) === 'IPv4')) {
     problems.push(`node ${node.name} has no IPv4 pod CIDR`);
   }
   return problems;
@@ -206,8 +207,8 @@ function nodeProblems(node: Node): string[] {
 
 /** IPv4 first, then IPv6, one of each: the order the underlay and the probes use. */
 function orderedIPs(node: Node): string[] {
-  const v4 = node.internalIPs.find((ip) => familyOf(ip) === 4);
-  const v6 = node.internalIPs.find((ip) => familyOf(ip) === 6);
+  const v4 = node.internalIPs.find((ip) => ipFamilyOf(ip) === 'IPv4');
+  const v6 = node.internalIPs.find((ip) => ipFamilyOf(ip) === 'IPv6');
   return [v4, v6].filter((ip): ip is string => ip !== undefined);
 }
 
@@ -228,7 +229,7 @@ export function groupBySubnet(
       groups.set(subnet4, group);
     }
     group.nodes.push(node);
-    if (v6 !== undefined && familyOf(v6) === 6 && group.subnet6 === undefined) group.subnet6 = subnetOf(v6, prefix6);
+    if (v6 !== undefined && group.subnet6 === undefined) group.subnet6 = subnetOf(v6, prefix6);
   }
   return [...groups.values()];
 }
@@ -276,7 +277,7 @@ function planClient(
     underlay: underlay.index,
     ip,
     address: `${ip}/${prefixLengthOf(subnet)}`,
-    gateways: gateways.filter((gateway) => familyOf(gateway) === 4),
+    gateways: gateways.filter((gateway) => ipFamilyOf(gateway) === 'IPv4'),
   };
 }
 
@@ -304,10 +305,10 @@ function planPods(
     const gateways: string[] = [];
     let problem: string | undefined;
     for (const ip of pod.podIPs) {
-      const family = familyOf(ip);
-      const cidr = node.podCIDRs.find((candidate) => familyOf(candidate.split('/')[0] as string) === family);
+      const family = ipFamilyOf(ip);
+      const cidr = node.podCIDRs.find((candidate) => ipFamilyOf(candidate) === family);
       if (cidr === undefined) {
-        problem = `pod IP ${ip} has no IPv${family} pod CIDR on node ${node.name}`;
+        problem = `pod IP ${ip} has no ${family} pod CIDR on node ${node.name}`;
         break;
       }
       const gateway = addressAt(cidr, 1);
@@ -316,7 +317,7 @@ function planPods(
         break;
       }
       // An IP outside the node's pod CIDR still works: a host route plus an on-link gateway.
-      const length = cidrContains(cidr, ip) ? prefixLengthOf(cidr) : family === 4 ? 32 : 128;
+      const length = cidrContains(cidr, ip) ? prefixLengthOf(cidr) : family === 'IPv4' ? 32 : 128;
       addresses.push(`${ip}/${length}`);
       gateways.push(gateway);
     }

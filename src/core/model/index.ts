@@ -7,6 +7,7 @@ export * from './service.js';
 export * from './endpoint-slice.js';
 export * from './network-policy.js';
 export * from './problem.js';
+export * from './ip-family.js';
 
 import type { Node } from './node.js';
 import type { Namespace } from './namespace.js';

@@ -1,37 +1,25 @@
 import ipaddr from 'ipaddr.js';
-import type { IPFamily } from '../../model/index.js';
 
 /**
- * The family of an IP address, or undefined when it does not parse. The store validates
- * addresses, so undefined here means a test fake or a bug upstream: planners skip such an
- * address rather than guess (it never reaches a backend).
+ * Sort key of an address: a family digit (so every IPv4 address sorts before every IPv6 one),
+ * then the address as fixed-width hex, so plain string comparison is numeric order. Dotted IPv4,
+ * the bulk of a cluster's addresses, is read without a full parse; an unparsable string gets
+ * the empty key and sorts first.
  */
-export function familyOfAddress(address: string): IPFamily | undefined {
-  if (!ipaddr.isValid(address)) return undefined;
-  return ipaddr.parse(address).kind() === 'ipv4' ? 'IPv4' : 'IPv6';
-}
-
-/** The family of a CIDR, or undefined when it does not parse. */
-export function familyOfCidr(cidr: string): IPFamily | undefined {
-  if (!ipaddr.isValidCIDR(cidr)) return undefined;
-  return ipaddr.parseCIDR(cidr)[0].kind() === 'ipv4' ? 'IPv4' : 'IPv6';
-}
-
-/** Sort key of an address: family first (IPv4 before IPv6), then the address bytes. */
-function addressBytes(address: string): readonly number[] {
-  if (!ipaddr.isValid(address)) return [];
-  const parsed = ipaddr.parse(address);
-  // A leading family byte keeps every IPv4 address before every IPv6 address.
-  return [parsed.kind() === 'ipv4' ? 4 : 6, ...parsed.toByteArray()];
-}
-
-function compareBytes(a: readonly number[], b: readonly number[]): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const difference = (a[i] as number) - (b[i] as number);
-    if (difference !== 0) return difference;
+function addressKey(address: string): string {
+  if (!address.includes(':')) {
+    const octets = address.split('.');
+    if (octets.length !== 4) return '';
+    let value = 0;
+    for (const octet of octets) {
+      const number = Number(octet);
+      if (octet === '' || !Number.isInteger(number) || number < 0 || number > 255) return '';
+      value = value * 256 + number;
+    }
+    return `4${value.toString(16).padStart(8, '0')}`;
   }
-  return a.length - b.length;
+  if (!ipaddr.IPv6.isValid(address)) return '';
+  return `6${ipaddr.IPv6.parse(address).toByteArray().map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /**
@@ -39,7 +27,7 @@ function compareBytes(a: readonly number[], b: readonly number[]): number {
  * Unparsable strings sort first, by text, so the order stays total and deterministic.
  */
 export function compareAddresses(a: string, b: string): number {
-  return compareBytes(addressBytes(a), addressBytes(b)) || compareText(a, b);
+  return compareText(addressKey(a), addressKey(b)) || compareText(a, b);
 }
 
 /** Orders CIDRs by network address (as {@link compareAddresses}), then by prefix length. */
@@ -54,9 +42,15 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The distinct addresses of `addresses`, in {@link compareAddresses} order. */
+/**
+ * The distinct addresses of `addresses`, in {@link compareAddresses} order. Each key is computed
+ * once rather than per comparison: peer sets can hold every pod of the cluster.
+ */
 export function sortedUniqueAddresses(addresses: Iterable<string>): string[] {
-  return [...new Set(addresses)].sort(compareAddresses);
+  return [...new Set(addresses)]
+    .map((address) => ({ address, key: addressKey(address) }))
+    .sort((a, b) => compareText(a.key, b.key) || compareText(a.address, b.address))
+    .map(({ address }) => address);
 }
 
 /** The distinct CIDRs of `cidrs`, in {@link compareCidrs} order. */

@@ -1,7 +1,8 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import { matchesSelector, type IPFamily, type NetworkPolicy, type Pod } from '../../model/index.js';
 import type { FirewallPlan, PodFirewall } from '../../plan/index.js';
 import type { ClusterSnapshot } from '../../store/snapshot.js';
-import { compareAddresses, compareText, familyOfAddress } from '../common/addresses.js';
+import { compareAddresses, compareText} from '../common/addresses.js';
 import { planPolicy } from './policy-plan.js';
 import { isPolicyPod } from './policy-pods.js';
 
@@ -61,8 +62,7 @@ export function planFirewall(snapshot: ClusterSnapshot, nodeName: string): Firew
 function familyTagged(addresses: readonly string[]): { ip: string; family: IPFamily }[] {
   const tagged: { ip: string; family: IPFamily }[] = [];
   for (const ip of new Set(addresses)) {
-    const family = familyOfAddress(ip);
-    if (family !== undefined) tagged.push({ ip, family });
+    tagged.push({ ip, family: ipFamilyOf(ip) });
   }
   return tagged.sort((a, b) => compareAddresses(a.ip, b.ip));
 }

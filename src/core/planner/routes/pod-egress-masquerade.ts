@@ -1,6 +1,7 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import type { Node } from '../../model/index.js';
 import type { PodEgressMasquerade } from '../../plan/index.js';
-import { familyOfAddress, sortedUniqueCidrs } from '../common/addresses.js';
+import { sortedUniqueCidrs } from '../common/addresses.js';
 
 /**
  * Masquerade for traffic from this node's pods to destinations outside the cluster.
@@ -26,13 +27,11 @@ export function planPodEgressMasquerade(
     sources: sortedUniqueCidrs(local.podCIDRs),
     exceptDestinations: sortedUniqueCidrs([
       ...podNetworks,
-      ...nodeAddresses.filter((cidr): cidr is string => cidr !== undefined),
+      ...nodeAddresses,
     ]),
   };
 }
 
-function hostCidr(address: string): string | undefined {
-  const family = familyOfAddress(address);
-  if (family === undefined) return undefined;
-  return `${address}/${family === 'IPv4' ? 32 : 128}`;
+function hostCidr(address: string): string {
+  return `${address}/${ipFamilyOf(address) === 'IPv4' ? 32 : 128}`;
 }

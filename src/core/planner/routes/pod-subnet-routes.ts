@@ -1,10 +1,11 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import type { IPFamily, Node } from '../../model/index.js';
 import type { PodSubnetRoute } from '../../plan/index.js';
-import { compareCidrs, compareText, familyOfAddress, familyOfCidr } from '../common/addresses.js';
+import { compareCidrs, compareText} from '../common/addresses.js';
 
 /** The first InternalIP of `family` a node reports (the API's order decides which is first). */
 export function internalAddressOf(node: Node, family: IPFamily): string | undefined {
-  return node.internalIPs.find((address) => familyOfAddress(address) === family);
+  return node.internalIPs.find((address) => ipFamilyOf(address) === family);
 }
 
 /**
@@ -30,8 +31,8 @@ export function planPodSubnetRoutes(local: Node, nodes: readonly Node[]): PodSub
   for (const remote of nodes) {
     if (remote.name === local.name) continue;
     for (const destination of remote.podCIDRs) {
-      const family = familyOfCidr(destination);
-      if (family === undefined || internalAddressOf(local, family) === undefined) continue;
+      const family = ipFamilyOf(destination);
+      if (internalAddressOf(local, family) === undefined) continue;
       const gateway = internalAddressOf(remote, family);
       if (gateway === undefined) continue;
       routes.push({ destination, family, node: remote.name, kind: 'direct', gateway });

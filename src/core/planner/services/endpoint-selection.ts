@@ -1,6 +1,6 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import type { IPFamily } from '../../model/index.js';
 import type { ProxyEndpoint } from '../../plan/index.js';
-import { familyOfAddress } from '../common/addresses.js';
 
 /**
  * The endpoints `Cluster` policy frontends use: the ready ones; when none is ready, those
@@ -39,7 +39,7 @@ function perFamily(
 ): ProxyEndpoint[] {
   const chosen = new Set<ProxyEndpoint>();
   for (const family of ['IPv4', 'IPv6'] as const satisfies readonly IPFamily[]) {
-    for (const endpoint of select(endpoints.filter((candidate) => familyOfAddress(candidate.ip) === family))) {
+    for (const endpoint of select(endpoints.filter((candidate) => ipFamilyOf(candidate.ip) === family))) {
       chosen.add(endpoint);
     }
   }

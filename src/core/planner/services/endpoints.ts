@@ -1,6 +1,7 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import type { EndpointSlice, ServicePort } from '../../model/index.js';
 import type { ProxyEndpoint } from '../../plan/index.js';
-import { compareAddresses, familyOfAddress } from '../common/addresses.js';
+import { compareAddresses} from '../common/addresses.js';
 
 /**
  * Every endpoint the slices give for one service port, before any selection by condition.
@@ -35,7 +36,7 @@ export function collectEndpoints(
     if (slicePort === undefined) continue;
     for (const endpoint of slice.endpoints) {
       const ip = endpoint.addresses[0];
-      if (ip === undefined || familyOfAddress(ip) !== slice.addressType) continue;
+      if (ip === undefined || ipFamilyOf(ip) !== slice.addressType) continue;
       const candidate: ProxyEndpoint = {
         ip,
         port: slicePort.port,

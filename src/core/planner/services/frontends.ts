@@ -1,6 +1,7 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import type { FrontendKind, ProxyFrontend } from '../../plan/index.js';
 import type { IPFamily, Service, ServicePort } from '../../model/index.js';
-import { compareAddresses, familyOfAddress, familyOfCidr, sortedUniqueCidrs } from '../common/addresses.js';
+import { compareAddresses, sortedUniqueCidrs } from '../common/addresses.js';
 import { servedFamilies, usesLocalExternalPolicy, usesLocalInternalPolicy } from './service-traffic.js';
 
 const KIND_ORDER: readonly FrontendKind[] = ['ClusterIP', 'NodePort', 'ExternalIP', 'LoadBalancer'];
@@ -36,7 +37,7 @@ export function planFrontends(service: Service, port: ServicePort): ProxyFronten
   };
 
   for (const family of servedFamilies(service)) {
-    const ofFamily = (address: string): boolean => familyOfAddress(address) === family;
+    const ofFamily = (address: string): boolean => ipFamilyOf(address) === family;
     for (const ip of service.clusterIPs.filter(ofFamily)) {
       add({ kind: 'ClusterIP', ip, family, port: port.port, trafficPolicy: internalPolicy, sourceRanges: [] });
     }
@@ -55,7 +56,7 @@ export function planFrontends(service: Service, port: ServicePort): ProxyFronten
 }
 
 function sourceRangesOf(service: Service, family: IPFamily): string[] {
-  return sortedUniqueCidrs(service.loadBalancerSourceRanges.filter((cidr) => familyOfCidr(cidr) === family));
+  return sortedUniqueCidrs(service.loadBalancerSourceRanges.filter((cidr) => ipFamilyOf(cidr) === family));
 }
 
 function compareFrontends(a: ProxyFrontend, b: ProxyFrontend): number {

@@ -1,5 +1,5 @@
+import { ipFamilyOf } from '../../model/ip-family.js';
 import type { IPFamily, Service } from '../../model/index.js';
-import { familyOfAddress } from '../common/addresses.js';
 
 /**
  * True when the proxy programs the service at all. As kube-proxy: ExternalName services,
@@ -18,8 +18,8 @@ export function isProxiedService(service: Service): boolean {
 export function servedFamilies(service: Service): IPFamily[] {
   const families: IPFamily[] = [];
   for (const clusterIP of service.clusterIPs) {
-    const family = familyOfAddress(clusterIP);
-    if (family !== undefined && !families.includes(family)) families.push(family);
+    const family = ipFamilyOf(clusterIP);
+    if (!families.includes(family)) families.push(family);
   }
   return families;
 }
