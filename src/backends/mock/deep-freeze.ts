@@ -1,3 +1,5 @@
+import { deepFreeze } from '../../core/util/deep-freeze.js';
+
 /**
  * A deep copy of plain data, frozen at every level, so that neither the caller (mutating the
  * plan it passed to `sync`) nor a reader (mutating what `describe` returned) can change what
@@ -5,12 +7,4 @@
  */
 export function deepFrozenCopy<T>(value: T): T {
   return deepFreeze(structuredClone(value));
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const field of Object.values(value)) deepFreeze(field);
-  }
-  return value;
 }

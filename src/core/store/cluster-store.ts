@@ -4,7 +4,7 @@ import type { ModelObject, ObjectKind, Problem } from '../model/index.js';
 import type { RawObject, SourceSink } from '../source/source.js';
 import type { BatchingSink } from './batching-sink.js';
 import type { ChangeListener, ChangeSet } from './change.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze } from '../util/deep-freeze.js';
 import { objectRef } from './index-keys.js';
 import { PendingChanges } from './pending-changes.js';
 import type { ClusterSnapshot } from './snapshot.js';
