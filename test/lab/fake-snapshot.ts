@@ -1,5 +1,6 @@
 import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
-import type { ContainerPort, Node, ObjectKind, Pod } from '../../src/core/model/index.js';
+import type { ContainerPort, Node, Pod } from '../../src/core/model/index.js';
+import { ArraySnapshot } from '../support/array-snapshot.js';
 
 /** A node as the lab needs it. */
 export function makeNode(name: string, internalIPs: readonly string[], podCIDRs: readonly string[]): Node {
@@ -25,39 +26,9 @@ export function makePod(
   };
 }
 
-/**
- * The smallest `ClusterSnapshot` that serves nodes and pods, so lab tests do not depend on
- * the store. Everything else is empty.
- */
+/** A snapshot of just these nodes and pods, so lab tests do not depend on the store. */
 export function fakeSnapshot(nodes: readonly Node[], pods: readonly Pod[]): ClusterSnapshot {
-  const sortedNodes = [...nodes].sort((a, b) => a.name.localeCompare(b.name));
-  const sortedPods = [...pods].sort((a, b) => a.key.localeCompare(b.key));
-  const counts: Record<ObjectKind, number> = {
-    Node: nodes.length, Namespace: 0, Pod: pods.length, Service: 0, EndpointSlice: 0, NetworkPolicy: 0,
-  };
-  return {
-    generation: 1,
-    nodes: () => sortedNodes,
-    node: (name) => sortedNodes.find((node) => node.name === name),
-    namespaces: () => [],
-    namespace: () => undefined,
-    pods: () => sortedPods,
-    pod: (key) => sortedPods.find((pod) => pod.key === key),
-    podsInNamespace: (namespace) => sortedPods.filter((pod) => pod.namespace === namespace),
-    podsOnNode: (nodeName) => sortedPods.filter((pod) => pod.nodeName === nodeName),
-    podsWithLabel: (key, value) => sortedPods.filter((pod) => pod.labels[key] === value),
-    podsMatching: () => [],
-    services: () => [],
-    service: () => undefined,
-    servicesInNamespace: () => [],
-    endpointSlices: () => [],
-    endpointSlicesForService: () => [],
-    networkPolicies: () => [],
-    networkPolicy: () => undefined,
-    policiesInNamespace: () => [],
-    problems: () => [],
-    counts: () => counts,
-  };
+  return new ArraySnapshot([...nodes, ...pods]);
 }
 
 /** `nodeCount` nodes on 192.168.10.0/24 with pod CIDRs 10.244.N.0/24 and `podsPerNode` pods each. */

@@ -4,7 +4,7 @@ import type { ModelObject, NetworkPolicy, NetworkPolicyPeer } from '../../src/co
 import type { FirewallPlan, PolicyPlan } from '../../src/core/plan/index.js';
 import { planFirewall } from '../../src/core/planner/index.js';
 import { namespace, pod, policy, rule, selector } from './model-factories.js';
-import { snapshotOf } from './snapshot-builder.js';
+import { snapshotOf } from '../support/array-snapshot.js';
 
 const LOCAL = 'n1';
 

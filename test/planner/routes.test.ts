@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { planRoutes } from '../../src/core/planner/index.js';
 import { node } from './model-factories.js';
-import { snapshotOf } from './snapshot-builder.js';
+import { snapshotOf } from '../support/array-snapshot.js';
 
 /** Dual-stack a and b, IPv4-only c and f, d without a pod CIDR, IPv6-only e. */
 const cluster = snapshotOf(

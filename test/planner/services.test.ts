@@ -4,7 +4,7 @@ import type { ProxyEndpoint, ServicePortPlan } from '../../src/core/plan/index.j
 import { planServices } from '../../src/core/planner/index.js';
 import type { ModelObject } from '../../src/core/model/index.js';
 import { endpoint, service, slice, slicePort, tcpPort } from './model-factories.js';
-import { snapshotOf } from './snapshot-builder.js';
+import { snapshotOf } from '../support/array-snapshot.js';
 
 const LOCAL = 'n1';
 const OPTIONS = { clusterCIDRs: ['10.244.0.0/16'] };
