@@ -1,4 +1,4 @@
-import ipaddr from 'ipaddr.js';
+import { parseCIDR } from '../core/convert/ip-parsing.js';
 import { ConfigError } from '../core/errors.js';
 
 /** commander's collector for repeatable options (`-f a -f b`). */
@@ -7,27 +7,19 @@ export function collect(value: string, previous: string[] = []): string[] {
 }
 
 /**
- * Parses a comma-separated CIDR list as kube-router's flags take it (`10.1.0.0/16,fd00::/48`).
- * Rejects bad CIDRs and CIDRs with host bits set, naming the flag.
+ * Parses a comma-separated CIDR list as kube-router's flags take it (`10.1.0.0/16,fd00::/48`),
+ * with the same rules as CIDRs in manifests. Rejects bad CIDRs and CIDRs with host bits set,
+ * naming the flag.
  */
 export function parseCidrList(flag: string, value: string | undefined): string[] {
   if (value === undefined || value.trim() === '') return [];
   return value.split(',').map((item) => {
-    const text = item.trim();
-    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-    try {
-      parsed = ipaddr.parseCIDR(text);
-    } catch {
-      throw new ConfigError(`${flag}: "${text}" is not a CIDR`);
+    const parsed = parseCIDR(item.trim());
+    if (!parsed.ok) throw new ConfigError(`${flag}: ${parsed.reason}`);
+    if (parsed.value.hadHostBits) {
+      throw new ConfigError(`${flag}: "${item.trim()}" has host bits set (did you mean ${parsed.value.text}?)`);
     }
-    const [address, bits] = parsed;
-    const network = address.kind() === 'ipv4'
-      ? ipaddr.IPv4.networkAddressFromCIDR(text)
-      : ipaddr.IPv6.networkAddressFromCIDR(text);
-    if (network.toString() !== address.toString()) {
-      throw new ConfigError(`${flag}: "${text}" has host bits set (did you mean ${network.toString()}/${bits}?)`);
-    }
-    return `${address.toString()}/${bits}`;
+    return parsed.value.text;
   });
 }
 
