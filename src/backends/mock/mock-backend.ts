@@ -112,16 +112,15 @@ export class MockBackend<Plan, C extends Concern> implements Backend<Plan> {
     };
     const previous = this.#programmed;
     const full = previous === undefined || previous.planWide !== next.planWide;
-    const diff = diffFragments(full ? undefined : previous.fragments, next.fragments);
-    // On a full sync over existing state, fragments that disappear are still removed.
-    const removed = full && previous ? diffFragments(previous.fragments, next.fragments).removed : diff.removed;
+    const diff = diffFragments(previous?.fragments, next.fragments);
     const report: SyncReport = Object.freeze({
       concern: this.concern,
       backend: this.name,
       full,
-      changed: diff.changed,
-      removed,
-      unchanged: diff.unchanged,
+      // A full sync rewrites every fragment; fragments that disappear are removed either way.
+      changed: full ? next.fragments.size : diff.changed,
+      removed: diff.removed,
+      unchanged: full ? 0 : diff.unchanged,
       durationSeconds: (performance.now() - started) / 1000,
     });
     this.#programmed = next;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatProblem, type Problem } from '../../core/model/index.js';
+import { formatProblem } from '../../core/model/index.js';
 import type { ClusterSnapshot } from '../../core/store/snapshot.js';
 import { loadCluster } from '../../sources/load-cluster.js';
 import { collect, parseOutput } from '../options.js';
@@ -23,10 +23,6 @@ function summaryLines(snapshot: ClusterSnapshot): string[] {
   return lines;
 }
 
-function problemsJson(problems: readonly Problem[]): object[] {
-  return problems.map((problem) => ({ ...problem }));
-}
-
 /**
  * `kube-router inspect -f PATH...`: a summary of the cluster and every problem found.
  * Exits 1 when any problem is an error, so scripts can gate on clean manifests.
@@ -41,7 +37,7 @@ export function registerInspectCommand(program: Command): void {
       const { snapshot, problems } = await loadCluster(options.file);
       const errors = problems.filter((problem) => problem.severity === 'error').length;
       if (options.output === 'json') {
-        const output = { counts: snapshot.counts(), nodes: snapshot.nodes().map((node) => node.name), problems: problemsJson(problems) };
+        const output = { counts: snapshot.counts(), nodes: snapshot.nodes().map((node) => node.name), problems };
         process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
       } else {
         for (const line of summaryLines(snapshot)) console.log(line);
