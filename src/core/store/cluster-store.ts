@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { convertObject, objectIdentity } from '../convert/index.js';
-import type { ModelObject, ObjectKind, Problem } from '../model/index.js';
+import { namespacedKey, type ModelObject, type ObjectKind, type Problem } from '../model/index.js';
 import type { RawObject, SourceSink } from '../source/source.js';
 import type { BatchingSink } from './batching-sink.js';
 import type { ChangeListener, ChangeSet } from './change.js';
@@ -38,6 +38,11 @@ interface SinkState {
   synced: boolean;
   /** The origin record shared by every object this sink delivers without an origin. */
   readonly withoutOrigin: ObjectOrigin;
+}
+
+/** The store key of an object: `namespace/name`, or the name of a cluster-scoped object. */
+function identityKey(namespace: string | undefined, name: string): string {
+  return namespace !== undefined ? namespacedKey(namespace, name) : name;
 }
 
 /** The warning recorded when an update is rejected and the previous version kept. */
@@ -228,7 +233,7 @@ export class ClusterStore implements BatchingSink {
         for (const problem of this.converter.convertObject(raw, origin).problems) this.problem(problem);
         return;
       }
-      const key = identity.namespace !== undefined ? `${identity.namespace}/${identity.name}` : identity.name;
+      const key = identityKey(identity.namespace, identity.name);
       const ref = objectRef(identity.kind, key);
       const kind = MODEL_KINDS.has(identity.kind) ? (identity.kind as ObjectKind) : undefined;
       const existing = kind === undefined ? undefined : this.tables.get(kind, key);
@@ -281,7 +286,7 @@ export class ClusterStore implements BatchingSink {
     this.inBatch(() => {
       const identity = this.converter.objectIdentity(raw);
       if (identity === undefined || identity.name === undefined) return;
-      const key = identity.namespace !== undefined ? `${identity.namespace}/${identity.name}` : identity.name;
+      const key = identityKey(identity.namespace, identity.name);
       const ref = objectRef(identity.kind, key);
       if (MODEL_KINDS.has(identity.kind)) {
         const kind = identity.kind as ObjectKind;
