@@ -45,17 +45,18 @@ function identityKey(namespace: string | undefined, name: string): string {
   return namespace !== undefined ? namespacedKey(namespace, name) : name;
 }
 
-/** The warning recorded when an update is rejected and the previous version kept. */
-function keptPreviousProblem(
+/** A warning the store itself raises about a whole object (not one of its fields). */
+function objectWarning(
   identity: { kind: string; namespace?: string | undefined; name?: string | undefined },
   origin: string | undefined,
+  message: string,
 ): Problem {
   return {
     kind: identity.kind,
     ...(identity.namespace !== undefined ? { namespace: identity.namespace } : {}),
     name: identity.name,
     field: '',
-    message: 'update rejected: the last valid version stays in effect',
+    message,
     severity: 'warning',
     ...(origin !== undefined ? { origin } : {}),
   };
@@ -247,7 +248,7 @@ export class ClusterStore implements BatchingSink {
       // An update that no longer converts must not unprogram what already works: the last
       // valid version stays, and a problem says that the update was rejected.
       const keptPrevious = kind !== undefined && result.object === undefined && existing !== undefined;
-      if (keptPrevious) problems.push(keptPreviousProblem(identity, origin));
+      if (keptPrevious) problems.push(objectWarning(identity, origin, 'update rejected: the last valid version stays in effect'));
       else if (kind !== undefined) this.storeObject(kind, key, existing, result.object);
       this.setProblems(ref, problems);
       this.recordOrigin(ref, sink, origin, keptPrevious || result.object !== undefined || problems.length > 0);
@@ -327,15 +328,7 @@ export class ClusterStore implements BatchingSink {
     if (!otherSink && !otherPlace) return undefined;
     const earlier = previous.origin ?? (previous.sink || 'unknown origin');
     const later = origin ?? (sink.name || 'unknown origin');
-    return {
-      kind: identity.kind,
-      ...(identity.namespace !== undefined ? { namespace: identity.namespace } : {}),
-      name: identity.name,
-      field: '',
-      message: `duplicate object, the later one wins (${earlier} vs ${later})`,
-      severity: 'warning',
-      ...(origin !== undefined ? { origin } : {}),
-    };
+    return objectWarning(identity, origin, `duplicate object, the later one wins (${earlier} vs ${later})`);
   }
 
   private inBatch<T>(fn: () => T): T {
