@@ -210,3 +210,24 @@ describe('ClusterStore readiness', () => {
     assert.throws(() => store.sink('first'), /already exists/);
   });
 });
+
+describe('ClusterStore updates that change nothing the model keeps', () => {
+  it('emits no change set when only the resourceVersion and unread status fields move', () => {
+    const store = new ClusterStore();
+    store.upsert(rawPod('a', { ip: '10.244.0.5', resourceVersion: '7' }));
+    const generation = store.generation;
+    const seen: unknown[] = [];
+    store.onChange((changes) => seen.push(changes));
+    const bumped = rawPod('a', { ip: '10.244.0.5', resourceVersion: '8' });
+    (bumped as { status: Record<string, unknown> }).status.conditions = [{ type: 'Ready', status: 'True' }];
+    (bumped as { metadata: Record<string, unknown> }).metadata.managedFields = [{ manager: 'kubelet' }];
+    store.upsert(bumped);
+    assert.deepEqual(seen, []);
+    assert.equal(store.generation, generation);
+    // The new version is kept: the same upsert again is skipped by the version test.
+    store.upsert(rawPod('a', { ip: '10.244.0.9', resourceVersion: '8' }));
+    assert.deepEqual(seen, []);
+    store.upsert(rawPod('a', { ip: '10.244.0.9', resourceVersion: '9' }));
+    assert.equal(seen.length, 1);
+  });
+});

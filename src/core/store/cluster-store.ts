@@ -89,7 +89,9 @@ const DEFAULT_CONVERTER: ObjectConverter = { convertObject, objectIdentity };
  *
  * **Equal upserts.** An upsert whose `resourceVersion` equals the stored one, or whose model
  * object is deep-equal to the stored one, changes nothing and emits nothing, so an informer's
- * periodic resync costs no reconcile.
+ * periodic resync costs no reconcile. One whose model differs only in `resourceVersion` (the
+ * API server bumped it for a field the model does not keep: a status condition, managed
+ * fields) replaces the stored version silently: no generation, no change set.
  *
  * **Duplicates.** When two sources, or two places of one source during its initial load,
  * deliver the same kind and key, the later one wins and the object carries a warning naming
@@ -275,6 +277,12 @@ export class ClusterStore implements BatchingSink {
   private storeObject(kind: ObjectKind, key: string, existing: ModelObject | undefined, next: ModelObject | undefined): void {
     if (next !== undefined) {
       if (existing !== undefined && isDeepStrictEqual(existing, next)) return;
+      if (existing !== undefined && isDeepStrictEqual({ ...existing, resourceVersion: next.resourceVersion }, next)) {
+        // Only the version moved (a status write nobody reads, managed fields): keep the new
+        // version for the equal-upsert test, but it is no change for anyone downstream.
+        this.tables.put(deepFreeze(next));
+        return;
+      }
       this.tables.put(deepFreeze(next));
       this.pending.touch(kind, key, existing !== undefined, true);
     } else if (existing !== undefined) {

@@ -1,68 +1,56 @@
 /**
- * A sorted string-keyed map with cheap immutable views: the storage under `ClusterStore`.
+ * A sorted string-keyed map with cheap immutable views: the storage under `ClusterStore` and
+ * under every plan's fragment maps.
  *
  * Why not a `Map` copied per snapshot: with 150,000 pods, copying the pod map (and its
  * indexes) after every single pod event costs tens of milliseconds and as many megabytes of
  * garbage. Why not a hash trie: the snapshot must list objects sorted by key, and namespace or
  * label lookups are prefix ranges of sorted keys, so a sorted structure answers both at once.
  *
- * The structure is a two-level B+ tree: a root holding up to a few thousand leaves, each leaf a
- * pair of parallel sorted arrays (keys, values) of at most `MAX_LEAF` entries. It is
- * persistent through ownership (the "transient" technique of Clojure's collections): every
- * node records the owner token that created it; a table mutates a node in place only when the
- * node carries the table's current token, and otherwise copies it first. {@link SortedTable.view}
- * hands out the current root and changes the token, so nodes reachable from any view are never
- * written again. One change after a view therefore copies one leaf and the root's leaf array:
- * O(MAX_LEAF + n / MAX_LEAF) pointer copies, about 1,500 for 150,000 entries, instead of n.
+ * The tree is `sorted-btree`'s copy-on-write B+ tree: {@link SortedTable.view} is its O(1)
+ * `clone()`, after which a write copies only the path from the root to the leaf it touches
+ * (O(log n)), and two versions diff in time proportional to what they do not share
+ * (`diffAgainst`). bench/sorted-table-vs-btree.ts measured it against the two-level tree this
+ * project had before: 2.8x faster per change-plus-snapshot-plus-diff at 150,000 keys and 6x
+ * less memory for 1,000 live snapshots, for a slower bulk load and full listing.
  *
- * Keys compare with JavaScript's `<` (UTF-16 code units), which is the order every snapshot
+ * Keys compare as JavaScript's `<` does (UTF-16 code units), which is the order every snapshot
  * list promises.
  *
  * @module
  */
+import sortedBtree from 'sorted-btree';
+import diffAgainstModule from 'sorted-btree/extended/diffAgainst.js';
 
-/** Entries per leaf before it splits. 256 keeps both a leaf copy and the root copy small. */
-const MAX_LEAF = 256;
+// The package is CommonJS with `exports.default` and `__esModule`: Node's ESM loader gives the
+// module object as the default import, while some loaders (mocha's tsx require hook) give
+// `exports.default` itself. Take whichever holds the class and the function.
+const BTree = unwrapDefault(sortedBtree);
+const diffAgainst = unwrapDefault(diffAgainstModule);
 
-interface Leaf<V> {
-  owner: object;
-  keys: string[];
-  values: V[];
+function unwrapDefault<T extends { default: unknown }>(module: T): T['default'] {
+  return typeof module === 'function' ? (module as unknown as T['default']) : module.default;
 }
 
-interface Root<V> {
-  owner: object;
-  leaves: Leaf<V>[];
-  /** `firstKeys[i]` is `leaves[i].keys[0]`, for the binary search over leaves. */
-  firstKeys: string[];
-  size: number;
+/** @internal The tree type under a table and its views. */
+export type Tree<V> = InstanceType<typeof BTree<string, V>>;
+
+/** One comparator instance for every tree: `diffAgainst` refuses trees with different ones. */
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Index of the first element of sorted `keys` that is `>= key` (keys.length when none). */
-function lowerBound(keys: readonly string[], key: string): number {
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((keys[mid] as string) < key) low = mid + 1;
-    else high = mid;
+function newTree<V>(): Tree<V> {
+  return new BTree<string, V>(undefined, compareKeys);
+}
+
+/** The smallest string greater than every string that starts with `prefix`, if there is one. */
+function prefixEnd(prefix: string): string | undefined {
+  for (let index = prefix.length - 1; index >= 0; index--) {
+    const code = prefix.charCodeAt(index);
+    if (code < 0xffff) return prefix.slice(0, index) + String.fromCharCode(code + 1);
   }
-  return low;
-}
-
-/** The leaf that holds `key` or would receive it: the last leaf whose first key is <= key. */
-/** The value stored under `key` in the tree at `root`, if any. */
-function lookup<V>(root: Root<V>, key: string): V | undefined {
-  if (root.leaves.length === 0) return undefined;
-  const leaf = root.leaves[leafIndexFor(root, key)] as Leaf<V>;
-  const index = lowerBound(leaf.keys, key);
-  return leaf.keys[index] === key ? leaf.values[index] : undefined;
-}
-
-function leafIndexFor<V>(root: Root<V>, key: string): number {
-  const index = lowerBound(root.firstKeys, key);
-  if (index < root.firstKeys.length && root.firstKeys[index] === key) return index;
-  return Math.max(0, index - 1);
+  return undefined;
 }
 
 /**
@@ -73,33 +61,31 @@ export class SortedView<V> {
   private cachedValues: readonly V[] | undefined;
 
   /** @internal Views are made by {@link SortedTable.view}. */
-  constructor(private readonly root: Root<V>) {}
+  constructor(private readonly tree: Tree<V>) {}
+
+  /** @internal The tree, for {@link SortedTable.from}. */
+  get treeNode(): Tree<V> {
+    return this.tree;
+  }
 
   /** Number of entries. */
   get size(): number {
-    return this.root.size;
+    return this.tree.size;
   }
 
   /** The value stored under `key`, if any. */
   get(key: string): V | undefined {
-    return lookup(this.root, key);
+    return this.tree.get(key);
   }
 
   /** True when `key` is present. */
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.tree.has(key);
   }
 
   /** Every value, in key order. The array is frozen and shared by later calls. */
   values(): readonly V[] {
-    if (this.cachedValues === undefined) {
-      const all: V[] = new Array<V>(this.root.size);
-      let position = 0;
-      for (const leaf of this.root.leaves) {
-        for (const value of leaf.values) all[position++] = value;
-      }
-      this.cachedValues = Object.freeze(all);
-    }
+    if (this.cachedValues === undefined) this.cachedValues = Object.freeze(this.tree.valuesArray());
     return this.cachedValues;
   }
 
@@ -114,26 +100,83 @@ export class SortedView<V> {
 
   /** Calls `visit` for each entry whose key starts with `prefix`, in key order. */
   forEachWithPrefix(prefix: string, visit: (key: string, value: V) => void): void {
-    const root = this.root;
-    if (root.leaves.length === 0) return;
-    for (let leafIndex = leafIndexFor(root, prefix); leafIndex < root.leaves.length; leafIndex++) {
-      const leaf = root.leaves[leafIndex] as Leaf<V>;
-      for (let index = lowerBound(leaf.keys, prefix); index < leaf.keys.length; index++) {
-        const key = leaf.keys[index] as string;
-        if (!key.startsWith(prefix)) return;
-        visit(key, leaf.values[index] as V);
-      }
+    const end = prefixEnd(prefix);
+    if (end === undefined) {
+      for (const [key, value] of this.tree.entries(prefix)) visit(key, value);
+      return;
     }
+    this.tree.forRange(prefix, end, false, (key, value) => {
+      visit(key, value);
+    });
+  }
+
+  /** The entries whose keys start with `prefix`, in key order, lazily (a caller may stop early). */
+  *entriesWithPrefix(prefix: string): IterableIterator<[string, V]> {
+    for (const entry of this.tree.entries(prefix)) {
+      if (!entry[0].startsWith(prefix)) return;
+      yield entry;
+    }
+  }
+
+  /** Calls `visit` for each entry with `from <= key <= to`, in key order. */
+  forEachInRange(from: string, to: string, visit: (key: string, value: V) => void): void {
+    if (from > to) return;
+    this.tree.forRange(from, to, true, (key, value) => {
+      visit(key, value);
+    });
   }
 
   /** Every entry in key order. */
   *entries(): IterableIterator<[string, V]> {
-    for (const leaf of this.root.leaves) {
-      for (let index = 0; index < leaf.keys.length; index++) {
-        yield [leaf.keys[index] as string, leaf.values[index] as V];
-      }
-    }
+    yield* this.tree.entries();
   }
+
+  /** Every key in order. */
+  *keys(): IterableIterator<string> {
+    yield* this.tree.keys();
+  }
+
+  /** JSON form: the values in key order, so a plan prints as plain lists. */
+  toJSON(): readonly V[] {
+    return this.values();
+  }
+
+  /**
+   * What differs between `previous` and this view, values compared by identity (`Object.is`):
+   * keys added or whose value is another object (`changed`), and keys gone (`removed`), each in
+   * key order. Versions of one table share every node no write touched between them, and the
+   * comparison skips shared nodes, so a diff after one change costs O(log n), not n. Views of
+   * unrelated tables compare entry by entry and are still correct.
+   */
+  diff(previous: SortedView<V> | undefined): ViewDiff {
+    if (previous === undefined) return { changed: [...this.keys()], removed: [] };
+    const changed: string[] = [];
+    const removed: string[] = [];
+    if (previous.tree !== this.tree) {
+      diffAgainst(
+        this.tree,
+        previous.tree,
+        (key) => {
+          changed.push(key);
+        },
+        (key) => {
+          removed.push(key);
+        },
+        (key) => {
+          changed.push(key);
+        },
+      );
+    }
+    return { changed: changed.sort(compareKeys), removed: removed.sort(compareKeys) };
+  }
+}
+
+/** What {@link SortedView.diff} found. */
+export interface ViewDiff {
+  /** Keys added, or whose value changed identity. */
+  readonly changed: readonly string[];
+  /** Keys present before and gone now. */
+  readonly removed: readonly string[];
 }
 
 /**
@@ -141,104 +184,63 @@ export class SortedView<V> {
  * share structure with it (see the module comment for the copy-on-write scheme).
  */
 export class SortedTable<V> {
-  private owner: object = {};
-  private root: Root<V> = { owner: this.owner, leaves: [], firstKeys: [], size: 0 };
+  private tree: Tree<V> = newTree<V>();
   private lastView: SortedView<V> | undefined;
+  /** True once written since `lastView` was taken. */
+  private written = true;
+
+  /**
+   * A table that starts with the content of `view`, sharing its nodes: the first write copies
+   * only what it touches, so the next view diffs against `view` in time proportional to the
+   * change (see {@link SortedView.diff}).
+   */
+  static from<V>(view: SortedView<V>): SortedTable<V> {
+    const table = new SortedTable<V>();
+    table.tree = view.treeNode.clone();
+    table.lastView = view;
+    table.written = false;
+    return table;
+  }
 
   /** Number of entries. */
   get size(): number {
-    return this.root.size;
+    return this.tree.size;
   }
 
   /** The value stored under `key`, if any. */
   get(key: string): V | undefined {
-    return lookup(this.root, key);
+    return this.tree.get(key);
   }
 
   /** Stores `value` under `key`; returns the value it replaced. */
   set(key: string, value: V): V | undefined {
-    const root = this.writableRoot();
-    if (root.leaves.length === 0) {
-      root.leaves.push({ owner: this.owner, keys: [key], values: [value] });
-      root.firstKeys.push(key);
-      root.size = 1;
-      return undefined;
-    }
-    const leafIndex = leafIndexFor(root, key);
-    const leaf = this.writableLeaf(root, leafIndex);
-    const index = lowerBound(leaf.keys, key);
-    if (leaf.keys[index] === key) {
-      const previous = leaf.values[index];
-      leaf.values[index] = value;
-      return previous;
-    }
-    leaf.keys.splice(index, 0, key);
-    leaf.values.splice(index, 0, value);
-    root.size++;
-    if (index === 0) root.firstKeys[leafIndex] = key;
-    if (leaf.keys.length > MAX_LEAF) this.split(root, leafIndex, leaf);
-    return undefined;
+    const previous = this.tree.get(key);
+    this.tree.set(key, value, true);
+    this.written = true;
+    return previous;
   }
 
   /** Removes `key`; returns the value it held. */
   delete(key: string): V | undefined {
-    if (this.get(key) === undefined) return undefined;
-    const root = this.writableRoot();
-    const leafIndex = leafIndexFor(root, key);
-    const leaf = this.writableLeaf(root, leafIndex);
-    const index = lowerBound(leaf.keys, key);
-    const previous = leaf.values[index];
-    leaf.keys.splice(index, 1);
-    leaf.values.splice(index, 1);
-    root.size--;
-    if (leaf.keys.length === 0) {
-      // Empty leaves are dropped; half-empty ones are kept, which bounds waste without the
-      // bookkeeping of merging (a store's tables mostly grow or churn in place).
-      root.leaves.splice(leafIndex, 1);
-      root.firstKeys.splice(leafIndex, 1);
-    } else if (index === 0) {
-      root.firstKeys[leafIndex] = leaf.keys[0] as string;
-    }
+    const previous = this.tree.get(key);
+    if (previous === undefined) return undefined;
+    this.tree.delete(key);
+    this.written = true;
     return previous;
   }
 
   /**
-   * An immutable view of the current content. Cheap: it takes the root as it is and makes
-   * every later write copy the nodes it touches. Two calls without a write in between return
-   * the same view.
+   * An immutable view of the current content. Cheap: an O(1) clone that makes every later
+   * write copy the nodes it touches. Two calls without a write in between return the same view.
    */
   view(): SortedView<V> {
-    if (this.lastView === undefined || this.root.owner === this.owner) {
-      this.lastView = new SortedView(this.root);
-      this.owner = {};
+    if (this.lastView === undefined || this.written) {
+      const snapshot = this.tree.clone();
+      // The view's tree is never written: freezing it turns a stray write into an error.
+      snapshot.freeze();
+      this.lastView = new SortedView(snapshot);
+      this.written = false;
     }
     return this.lastView;
-  }
-
-  private writableRoot(): Root<V> {
-    if (this.root.owner !== this.owner) {
-      const old = this.root;
-      this.root = { owner: this.owner, leaves: old.leaves.slice(), firstKeys: old.firstKeys.slice(), size: old.size };
-    }
-    return this.root;
-  }
-
-  private writableLeaf(root: Root<V>, leafIndex: number): Leaf<V> {
-    const leaf = root.leaves[leafIndex] as Leaf<V>;
-    if (leaf.owner === this.owner) return leaf;
-    const copy: Leaf<V> = { owner: this.owner, keys: leaf.keys.slice(), values: leaf.values.slice() };
-    root.leaves[leafIndex] = copy;
-    return copy;
-  }
-
-  private split(root: Root<V>, leafIndex: number, leaf: Leaf<V>): void {
-    const half = leaf.keys.length >>> 1;
-    const right: Leaf<V> = {
-      owner: this.owner,
-      keys: leaf.keys.splice(half),
-      values: leaf.values.splice(half),
-    };
-    root.leaves.splice(leafIndex + 1, 0, right);
-    root.firstKeys.splice(leafIndex + 1, 0, right.keys[0] as string);
   }
 }

@@ -11,6 +11,7 @@ import type {
 } from '../model/index.js';
 import { matchesSelector, selectsEverything } from '../model/index.js';
 import { danglingReferenceProblems } from './dangling-references.js';
+import { nodeCidrProblems } from './node-cidr-problems.js';
 import { labelIndexPrefix, namespacePrefix, nodeIndexPrefix, serviceIndexPrefix, SEPARATOR } from './index-keys.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import type { SortedView } from './sorted-table.js';
@@ -133,6 +134,7 @@ export class StoreSnapshot implements ClusterSnapshot {
         ...this.views.sourceProblems,
         ...objectProblems,
         ...danglingReferenceProblems(this.views),
+        ...nodeCidrProblems(this.views),
       ]);
     }
     return this.cachedProblems;
@@ -155,7 +157,7 @@ export class StoreSnapshot implements ClusterSnapshot {
   }
 
   private selectorCandidates(selector: LabelSelector, namespace: string | undefined): readonly Pod[] {
-    // An equality term narrows through the label index; the smallest such list is filtered.
+    // An equality term narrows through the label index; the smallest candidate list is filtered.
     let best: readonly Pod[] | undefined;
     for (const [key, value] of Object.entries(selector.matchLabels)) {
       const list = this.podsWithLabel(key, value);
@@ -166,8 +168,9 @@ export class StoreSnapshot implements ClusterSnapshot {
       const list = this.podsWithLabel(requirement.key, requirement.values[0] as string);
       if (best === undefined || list.length < best.length) best = list;
     }
-    if (best !== undefined) return best;
-    return namespace === undefined ? this.pods() : this.podsInNamespace(namespace);
+    // A namespace's own pods are often fewer than the pods carrying a common label cluster-wide.
+    const scope = namespace === undefined ? this.pods() : this.podsInNamespace(namespace);
+    return best !== undefined && best.length < scope.length ? best : scope;
   }
 
   private range<V>(kind: string, view: SortedView<V>, prefix: string): readonly V[] {
