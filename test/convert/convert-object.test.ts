@@ -36,6 +36,21 @@ describe('convertObject', () => {
     assert.deepEqual(convertObject(knative), { problems: [], ignored: true });
   });
 
+  it('ignores model kind names of groups Kubernetes does not own, in any letter case', () => {
+    const calico = patched(rawPolicy(), (r) => (r.apiVersion = 'crd.projectcalico.org/v1'));
+    const lowerCase = patched(rawPolicy(), (r) => { r.apiVersion = 'example.com/v1'; r.kind = 'networkpolicy'; });
+    const sigsProject = patched(rawPolicy(), (r) => (r.apiVersion = 'policy.networking.x-k8s.io/v1alpha1'));
+    for (const raw of [calico, lowerCase, sigsProject]) assert.deepEqual(convertObject(raw), { problems: [], ignored: true }, raw.apiVersion);
+  });
+
+  it('reports a model kind under any other version of a Kubernetes group, never skips it', () => {
+    for (const apiVersion of ['networking.k8s.io/v2', 'networking.k8s.io/v1beta1', 'v1', 'extensions/v1beta1', 'policy.networking.k8s.io/v1alpha1']) {
+      const result = convertObject(patched(rawPolicy(), (r) => (r.apiVersion = apiVersion)));
+      assert.equal(result.ignored, undefined, apiVersion);
+      assert.deepEqual(result.problems.map((p) => [p.kind, p.severity, p.field]), [['NetworkPolicy', 'error', 'apiVersion']], apiVersion);
+    }
+  });
+
   it('tolerates a missing apiVersion', () => {
     const result = convertObject(patched(rawSlice(), (r) => delete r.apiVersion));
     assert.equal(result.object?.kind, 'EndpointSlice');

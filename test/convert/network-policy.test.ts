@@ -110,13 +110,23 @@ describe('convertNetworkPolicy', () => {
     assert.deepEqual(policy.policyTypes, ['Ingress']);
   });
 
-  it('reports every flaw of a policy before dropping it', () => {
+  it('reports every flaw, drops each flawed rule whole and keeps the policy isolating its pods', () => {
     const raw = patched(rawPolicy(), (r) => {
       r.spec.ingress[0].ports[0].port = 0;
+      r.spec.ingress.push({ from: [{ namespaceSelector: {} }] });
       r.spec.egress = [{ to: [{}] }];
     });
     const result = convertNetworkPolicy(raw);
-    assert.equal(result.object, undefined);
-    assert.deepEqual(result.problems.map((p) => p.field), ['spec.ingress[0].ports[0].port', 'spec.egress[0].to[0]']);
+    assert.deepEqual(result.problems.map((p) => [p.severity, p.field]), [
+      ['error', 'spec.ingress[0].ports[0].port'],
+      ['error', 'spec.egress[0].to[0]'],
+    ]);
+    const policy = result.object as NetworkPolicy;
+    // The good second ingress rule stays; egress stays isolated (it was written) with no rule.
+    assert.deepEqual(policy.ingress, [{ peers: [{ namespaceSelector: { matchLabels: {}, matchExpressions: [] } }], ports: [] }]);
+    assert.deepEqual(policy.egress, []);
+    assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+    assert.match(result.problems[0]?.message ?? '', /the whole rule spec\.ingress\[0\] is dropped/);
+    assert.match(result.problems[1]?.message ?? '', /the whole rule spec\.egress\[0\] is dropped/);
   });
 });

@@ -98,7 +98,7 @@ describe('convertPod', () => {
     assert.equal((result.object as Pod).hostNetwork, true);
   });
 
-  it('drops an invalid port name but keeps the port, and names an unnamed container ""', () => {
+  it('drops an invalid port name (error) but keeps the port, and names an unnamed container ""', () => {
     const result = convertPod(
       patched(rawPod(), (r) => (r.spec.containers = [{ ports: [{ name: 'Not_Valid', containerPort: 80 }] }])),
     );
@@ -107,7 +107,7 @@ describe('convertPod', () => {
       result.problems.map((p) => [p.severity, p.field]),
       [
         ['warning', 'spec.containers[0].name'],
-        ['warning', 'spec.containers[0].ports[0].name'],
+        ['error', 'spec.containers[0].ports[0].name'],
       ],
     );
   });

@@ -186,10 +186,33 @@ describe('convertService', () => {
     assert.deepEqual((result.object as Service).ports, [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 443 }]);
   });
 
-  it('turns externalTrafficPolicy Local on a ClusterIP service into Cluster with a warning', () => {
-    const result = convertService(patched(rawService(), (r) => (r.spec.externalTrafficPolicy = 'Local')));
+  it('keeps externalTrafficPolicy Local on a ClusterIP service with externalIPs, which is externally accessible', () => {
+    const raw = patched(rawService(), (r) => {
+      r.spec.externalIPs = ['198.51.100.9'];
+      r.spec.externalTrafficPolicy = 'Local';
+    });
+    const result = convertService(raw);
+    assert.deepEqual(result.problems, []);
+    assert.equal((result.object as Service).externalTrafficPolicy, 'Local');
+    assert.deepEqual((result.object as Service).externalIPs, ['198.51.100.9']);
+  });
+
+  it('refuses any externalTrafficPolicy on a ClusterIP service without externalIPs (error), keeping the service', () => {
+    for (const policy of ['Local', 'Cluster']) {
+      const result = convertService(patched(rawService(), (r) => (r.spec.externalTrafficPolicy = policy)));
+      assert.equal((result.object as Service).externalTrafficPolicy, 'Cluster', policy);
+      assert.deepEqual(result.problems.map((p) => [p.severity, p.field]), [['error', 'spec.externalTrafficPolicy']], policy);
+      assert.match(result.problems[0]?.message ?? '', /NodePort, LoadBalancer and ClusterIP services with externalIPs/);
+    }
+  });
+
+  it('refuses externalTrafficPolicy on an ExternalName service', () => {
+    const raw = patched(rawService(), (r) => {
+      r.spec = { type: 'ExternalName', externalName: 'db.example.com', externalTrafficPolicy: 'Local' };
+    });
+    const result = convertService(raw);
     assert.equal((result.object as Service).externalTrafficPolicy, 'Cluster');
-    assert.deepEqual(result.problems.map((p) => [p.severity, p.field]), [['warning', 'spec.externalTrafficPolicy']]);
+    assert.deepEqual(result.problems.map((p) => [p.severity, p.field]), [['error', 'spec.externalTrafficPolicy']]);
   });
 
   it('drops a repeated nodePort of one protocol but keeps its port', () => {

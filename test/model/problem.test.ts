@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
-import { formatProblem } from '../../src/core/model/index.js';
+import { escapeControlCharacters, formatProblem } from '../../src/core/model/index.js';
 
 describe('formatProblem', () => {
   it('formats a namespaced problem as severity, kind, namespace/name, field, message and origin', () => {
@@ -32,5 +32,38 @@ describe('formatProblem', () => {
       'error Pod default/? metadata.name: missing',
     );
     assert.equal(formatProblem({ kind: 'File', field: '', message: 'unreadable', severity: 'error' }), 'error File ?: unreadable');
+  });
+
+  it('escapes a newline in a name, so one problem stays one line and cannot forge another', () => {
+    const line = formatProblem({
+      kind: 'Pod',
+      namespace: 'default',
+      name: 'web\nerror Pod default/db: forged',
+      field: 'metadata.name',
+      message: 'invalid name',
+      severity: 'error',
+    });
+    assert.equal(line, 'error Pod default/web\\nerror Pod default/db: forged metadata.name: invalid name');
+    assert.equal(line.split('\n').length, 1);
+  });
+
+  it('escapes terminal escape sequences, NUL and carriage returns in every part', () => {
+    const line = formatProblem({
+      kind: 'Pod\u001b[2J',
+      namespace: 'de\rfault',
+      name: 'a\u0000b',
+      field: 'spec\tx',
+      message: 'value \u001b[31mred\u001b[0m',
+      severity: 'warning',
+      origin: 'f.yaml\u009b1',
+    });
+    assert.equal(line, 'warning Pod\\u001b[2J de\\rfault/a\\u0000b spec\\tx: value \\u001b[31mred\\u001b[0m (f.yaml\\u009b1)');
+    assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  it('escapes line separators and bidirectional controls, and leaves printable text alone', () => {
+    assert.equal(escapeControlCharacters('a\u2028b\u202ec\u2066d'), 'a\\u2028b\\u202ec\\u2066d');
+    assert.equal(escapeControlCharacters('naïve → 10.0.0.0/8 "quoted" \\n'), 'naïve → 10.0.0.0/8 "quoted" \\n');
+    assert.equal(escapeControlCharacters('\u007f'), '\\u007f');
   });
 });

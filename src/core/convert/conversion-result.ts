@@ -9,15 +9,17 @@ import { field, setEntry } from './raw-values.js';
  * - `object` set: the object is in the model (possibly with parts dropped; see `problems`).
  * - `object` unset and `ignored` unset: the object was dropped; `problems` holds at least one
  *   error saying why.
- * - `ignored: true`: a kind the model does not hold (Deployment, ConfigMap, Endpoints, ...);
- *   no problems.
+ * - `ignored: true`: a kind the model does not hold (Deployment, ConfigMap, Endpoints, ...),
+ *   or a kind of the same name in an API group Kubernetes does not own (a Knative Service);
+ *   no problems. A model kind in a Kubernetes group at an unsupported version is dropped
+ *   with an error instead, never ignored (see `convertObject`).
  */
 export interface ConversionResult {
   /** The converted object: deeply frozen, with no keys holding undefined. */
   readonly object?: ModelObject | undefined;
   /** Everything found wrong, in the order found; `origin` set when one was given. */
   readonly problems: Problem[];
-  /** True for a kind outside the model; never set together with `object`. */
+  /** True for an object that is not of the model's resources; never set together with `object`. */
   readonly ignored?: boolean | undefined;
 }
 

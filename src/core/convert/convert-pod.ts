@@ -1,48 +1,74 @@
 import type { Container, ContainerPort, IPFamily, Pod, PodPhase } from '../model/index.js';
 import { collectorFor, converted, dropped, type ConversionResult } from './conversion-result.js';
 import { FieldPath } from './field-path.js';
+import { nonUnicastAddressReason } from './address-rules.js';
 import { parseIP } from './ip-parsing.js';
+import { POD_FIELDS } from './known-fields.js';
 import { parseNamespacedMeta } from './metadata-parsing.js';
-import { isIanaServiceName, parsePortNumber, parseProtocol } from './port-parsing.js';
+import { dnsSubdomainError } from './name-rules.js';
+import { ianaServiceNameError, parsePortNumber, parseProtocol } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
 import { describe, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString } from './raw-values.js';
+import { reportUnknownFields } from './unknown-fields.js';
 
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 const STATUS = FieldPath.of('status');
 const CONTAINERS = FieldPath.of('spec', 'containers');
 
 /**
- * Converts a v1 Pod. Only unusable metadata drops the pod; everything else costs the bad part,
- * the way kube-proxy and kube-router keep serving a pod whose status has one odd field:
+ * Converts a v1 Pod. Dropped (error) when the API server would refuse what the store indexes
+ * the pod by: unusable metadata (name, namespace, any invalid label or annotation: a label
+ * left out would change which policies select the pod) or a `spec.nodeName` that is not a
+ * DNS-1123 subdomain (it keys the pod under its node). A dropped pod is in no peer set and
+ * gets no chain of its own; neither can exist for a pod the API server refuses. Everything
+ * else costs the bad part, the way kube-proxy and kube-router keep serving a pod whose status
+ * has one odd field:
  *
  * - `status.podIPs` (or, when that is empty, `status.podIP`): an invalid address (including
- *   IPv4-mapped IPv6) is dropped (error per entry); a second address of a family already seen
- *   is dropped (warning; Kubernetes allows one per family). A `podIP` that differs from
- *   `podIPs[0]` is a warning and `podIPs` wins.
+ *   IPv4-mapped IPv6), or one that cannot be a pod's (unspecified, loopback, link-local,
+ *   multicast; see `address-rules.ts`), is dropped (error per entry); a second address of a
+ *   family already seen is dropped (warning; Kubernetes allows one per family). A `podIP` that
+ *   differs from `podIPs[0]` is a warning and `podIPs` wins.
  * - `status.phase`: missing → `Pending`; unknown → `Unknown` (warning).
  * - `spec.hostNetwork`: default false.
  * - container ports: `containerPort` outside 1..65535 or an unknown protocol drops that port
- *   (error); protocol defaults to TCP; an invalid port name is dropped from the port (warning)
- *   since no Service or policy could name it validly. Init containers are ignored.
+ *   (error); protocol defaults to TCP; a name that is not an IANA service name is dropped
+ *   from the port (error), so no Service or policy can resolve it, and the port kept.
+ *   Init containers are ignored.
  * - a container without a name is kept with name `""` (warning): its ports may still be
  *   named by a Service's targetPort.
+ *
+ * Unknown fields among those read (`nodename`, a typo in a container port) are warnings.
  */
 export function convertPod(raw: unknown, origin?: string): ConversionResult {
   const problems = collectorFor('Pod', raw, origin);
+  reportUnknownFields(raw, POD_FIELDS, problems);
   const meta = parseNamespacedMeta(raw, problems);
-  if (!meta) return dropped(problems);
   const spec = field(raw, 'spec');
+  const nodeName = parseNodeName(field(spec, 'nodeName'), problems);
+  if (!meta || nodeName === null) return dropped(problems);
   const status = field(raw, 'status');
   const pod: Pod = {
     kind: 'Pod',
     ...meta,
-    nodeName: nonEmpty(optionalString(field(spec, 'nodeName'), FieldPath.of('spec', 'nodeName'), problems)),
+    nodeName,
     hostNetwork: optionalBoolean(field(spec, 'hostNetwork'), FieldPath.of('spec', 'hostNetwork'), problems, false),
     phase: parsePhase(field(status, 'phase'), problems),
     podIPs: parsePodIPs(status, problems),
     containers: parseContainers(field(spec, 'containers'), problems),
   };
   return converted(pod, problems);
+}
+
+/** undefined: not scheduled; null: invalid (error recorded, the pod is dropped). */
+function parseNodeName(value: unknown, problems: ProblemCollector): string | undefined | null {
+  const path = FieldPath.of('spec', 'nodeName');
+  const text = nonEmpty(optionalString(value, path, problems));
+  if (text === undefined) return undefined;
+  const reason = dnsSubdomainError(text);
+  if (reason === undefined) return text;
+  problems.error(path, `invalid node name: ${reason}; the pod is dropped, as Kubernetes refuses it`);
+  return null;
 }
 
 function nonEmpty(text: string | undefined): string | undefined {
@@ -74,6 +100,11 @@ function parsePodIPs(status: unknown, problems: ProblemCollector): string[] {
     const parsed = typeof value === 'string' ? parseIP(value) : undefined;
     if (!parsed?.ok) {
       problems.error(path, `pod IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(value)}`}`);
+      continue;
+    }
+    const special = nonUnicastAddressReason(parsed.value);
+    if (special !== undefined) {
+      problems.error(path, `pod IP dropped: ${special}, which cannot be a pod's address`);
       continue;
     }
     if (result.includes(parsed.value.text)) continue;
@@ -124,8 +155,9 @@ function parseContainerPorts(value: unknown, path: FieldPath, problems: ProblemC
       return;
     }
     let name = optionalString(entry['name'], portPath.child('name'), problems);
-    if (name !== undefined && name !== '' && !isIanaServiceName(name)) {
-      problems.warning(portPath.child('name'), `invalid port name "${name}" (IANA service name expected); name dropped`);
+    const nameReason = name === undefined || name === '' ? undefined : ianaServiceNameError(name);
+    if (nameReason !== undefined) {
+      problems.error(portPath.child('name'), `port name dropped: ${nameReason}; the port is kept without a name`);
       name = undefined;
     }
     ports.push({ ...(name ? { name } : {}), containerPort: number.value, protocol: protocol.value });

@@ -1,14 +1,16 @@
 import type { Service, ServiceType, StringMap, TrafficPolicy } from '../model/index.js';
 import { collectorFor, converted, dropped, type ConversionResult } from './conversion-result.js';
 import { FieldPath } from './field-path.js';
-import { parseIP } from './ip-parsing.js';
+import { SERVICE_FIELDS } from './known-fields.js';
 import { parseNamespacedMeta } from './metadata-parsing.js';
+import { dnsLabelError, labelValueError, qualifiedNameError } from './name-rules.js';
 import { parsePortNumber } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
 import { describe, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString, setEntry } from './raw-values.js';
 import { parseServiceAddressing } from './service-cluster-ips.js';
-import { parseLoadBalancerIngress, parseSourceRanges } from './service-load-balancer.js';
+import { parseFrontendIP, parseLoadBalancerIngress, parseSourceRanges } from './service-load-balancer.js';
 import { parseServicePorts } from './service-ports-parsing.js';
+import { reportUnknownFields } from './unknown-fields.js';
 
 const SPEC = FieldPath.of('spec');
 const SERVICE_TYPES: readonly ServiceType[] = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
@@ -18,43 +20,57 @@ const MAX_AFFINITY_TIMEOUT = 86400;
 
 /**
  * Converts a v1 Service. What kube-proxy could not program as written drops the whole
- * service (error): unusable metadata, a `spec` that is not an object, an unknown `type`, any
+ * service (error): unusable metadata (a name that is not a DNS-1123 label, which is what
+ * current API servers check; older ones, and those with the RelaxedServiceNameValidation
+ * feature gate (added in 1.34) off, also require a leading letter; an invalid namespace,
+ * label or annotation), a `spec` that is not an object, an unknown `type`, any
  * flaw in the cluster IPs or IP families (an invalid address, `clusterIP` disagreeing with
  * `clusterIPs[0]`, two addresses of one family, `None` mixed with addresses or on a type other
  * than ClusterIP, an unknown or repeated family, a family contradicting the cluster IP at the
- * same index), an ExternalName service without `externalName`, a `selector` with a non-string
- * value (dropping the key would widen the selection), and `loadBalancerSourceRanges` whose
+ * same index), an ExternalName service without `externalName`, a `selector` with a key that is
+ * not a qualified name or a value that is not a string or not a label value (dropping the key
+ * would widen the selection), and `loadBalancerSourceRanges` whose
  * every entry is bad (an empty list would allow every source). An unset cluster IP (a manifest
  * before allocation) is fine: `clusterIPs` is empty; missing `ipFamilies` are inferred from
  * the cluster IPs.
  *
  * Lesser flaws cost the bad part only:
- * - a port is dropped (error) for a `port` outside 1..65535, an unknown protocol (default
- *   TCP), a `targetPort` neither 1..65535 nor an IANA service name (0 or absent means "same as
- *   port"), a repeated (port, protocol) or name, or a missing name among several ports;
+ * - a port is dropped (error) for a name that is not a DNS-1123 label, a `port` outside
+ *   1..65535, an unknown protocol (default TCP), a `targetPort` neither 1..65535 nor an IANA
+ *   service name (0 or absent means "same as port"), a repeated (port, protocol) or name, or a
+ *   missing name among several ports; an invalid `appProtocol` is dropped from its port;
  * - `nodePort` costs only itself: outside 1..65535 or repeated for one protocol it is dropped
  *   (error, the port still serves its cluster IP); on ClusterIP or ExternalName services it
  *   is ignored (warning); outside 30000-32767 is fine (custom node port ranges exist);
- * - `externalIPs`: an invalid address is dropped (error per entry);
- * - `status.loadBalancer.ingress`: an invalid `ip` is dropped (error), the entry kept if it
- *   has a hostname; `ipMode` defaults to VIP, unknown → VIP (warning);
+ * - `externalIPs`: an invalid address, or one Kubernetes refuses there (unspecified, loopback,
+ *   link-local such as 169.254.169.254; multicast too, see `address-rules.ts`), is dropped
+ *   (error per entry);
+ * - `status.loadBalancer.ingress`: an `ip` that is invalid or not a usable service address is
+ *   dropped (error), the entry kept if it has a hostname; `ipMode` defaults to VIP, unknown →
+ *   VIP (warning);
  * - `loadBalancerSourceRanges`: trimmed; host bits (`10.0.0.1/8`) normalised to the network
  *   with a warning, as kube-proxy does; an unparseable entry dropped (error);
  * - `sessionAffinity`: default None, unknown → None (warning); the ClientIP timeout defaults
  *   to 10800 s, and outside 1..86400 is a warning and the default;
  * - `externalTrafficPolicy`: default Cluster; unknown (including the legacy `Global`) →
- *   Cluster (warning); `Local` on a service that is not NodePort or LoadBalancer → Cluster
- *   (warning), as Kubernetes only allows it there;
+ *   Cluster (warning). Kubernetes allows it on externally accessible services only: NodePort,
+ *   LoadBalancer, and ClusterIP with `externalIPs`, where `Local` is kept. On any other service
+ *   (ClusterIP without external IPs, ExternalName) the API server refuses any value, even
+ *   `Cluster`: an error, and the field is ignored (Cluster), which changes nothing since such a
+ *   service has no external frontend;
  * - `internalTrafficPolicy`: default Cluster; unknown → Cluster (warning);
  * - `healthCheckNodePort`: only kept for a LoadBalancer with `externalTrafficPolicy: Local`
  *   (otherwise ignored with a warning); outside 1..65535 it is dropped (error).
  * - `externalName` on other types is ignored, as the API server clears it.
  * - no `spec.ports` on a service that is neither headless nor ExternalName: dropped (error),
  *   as the API server requires them and a proxy has nothing to program.
+ *
+ * Unknown fields of the spec, its ports and the load balancer status are warnings.
  */
 export function convertService(raw: unknown, origin?: string): ConversionResult {
   const problems = collectorFor('Service', raw, origin);
-  const meta = parseNamespacedMeta(raw, problems);
+  reportUnknownFields(raw, SERVICE_FIELDS, problems);
+  const meta = parseNamespacedMeta(raw, problems, { name: dnsLabelError });
   if (!meta) return dropped(problems);
   const spec = field(raw, 'spec') ?? {};
   if (!isRecord(spec)) {
@@ -86,7 +102,8 @@ export function convertService(raw: unknown, origin?: string): ConversionResult 
     problems.error(SPEC.child('ports'), 'a service with a cluster IP needs at least one port');
     return dropped(problems);
   }
-  const externalTrafficPolicy = parseExternalTrafficPolicy(spec['externalTrafficPolicy'], type, problems);
+  const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && hasEntries(spec['externalIPs']));
+  const externalTrafficPolicy = parseExternalTrafficPolicy(spec['externalTrafficPolicy'], type, externallyAccessible, problems);
   const sessionAffinity = parseSessionAffinity(spec['sessionAffinity'], problems);
   const service: Service = {
     kind: 'Service',
@@ -119,6 +136,10 @@ function isAbsentOrEmpty(value: unknown): boolean {
   return isAbsent(value) || (Array.isArray(value) && value.length === 0);
 }
 
+function hasEntries(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
+}
+
 function parseType(value: unknown, problems: ProblemCollector): ServiceType | undefined {
   if (isAbsent(value) || value === '') return 'ClusterIP';
   if (typeof value === 'string' && (SERVICE_TYPES as readonly string[]).includes(value)) return value as ServiceType;
@@ -136,11 +157,14 @@ function parseSelector(value: unknown, problems: ProblemCollector): StringMap | 
   }
   const selector: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value)) {
-    if (typeof entry !== 'string') {
-      problems.error(path.child(key), `selector value must be a string, got ${describe(entry)}`);
+    if (entry === undefined) continue;
+    const reason =
+      typeof entry === 'string' ? (qualifiedNameError(key) ?? labelValueError(entry)) : `selector value must be a string, got ${describe(entry)}`;
+    if (reason !== undefined) {
+      problems.error(path.child(key), `${reason}; the service is dropped, as leaving the key out would select more pods`);
       return null;
     }
-    setEntry(selector, key, entry);
+    setEntry(selector, key, entry as string);
   }
   return Object.keys(selector).length === 0 ? undefined : selector;
 }
@@ -157,12 +181,12 @@ function parseExternalIPs(value: unknown, problems: ProblemCollector): string[] 
   const path = SPEC.child('externalIPs');
   const result: string[] = [];
   (optionalArray(value, path, problems, 'error') ?? []).forEach((entry: unknown, index) => {
-    const parsed = typeof entry === 'string' ? parseIP(entry) : undefined;
-    if (!parsed?.ok) {
-      problems.error(path.child(index), `external IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(entry)}`}`);
+    const parsed = parseFrontendIP(entry);
+    if (!('ip' in parsed)) {
+      problems.error(path.child(index), `external IP dropped: ${parsed.reason}`);
       return;
     }
-    if (!result.includes(parsed.value.text)) result.push(parsed.value.text);
+    if (!result.includes(parsed.ip.text)) result.push(parsed.ip.text);
   });
   return result;
 }
@@ -174,14 +198,20 @@ function parseTrafficPolicy(value: unknown, path: FieldPath, problems: ProblemCo
   return 'Cluster';
 }
 
-function parseExternalTrafficPolicy(value: unknown, type: ServiceType, problems: ProblemCollector): TrafficPolicy {
+function parseExternalTrafficPolicy(
+  value: unknown,
+  type: ServiceType,
+  externallyAccessible: boolean,
+  problems: ProblemCollector,
+): TrafficPolicy {
   const path = SPEC.child('externalTrafficPolicy');
-  const policy = parseTrafficPolicy(value, path, problems);
-  if (policy === 'Local' && type !== 'NodePort' && type !== 'LoadBalancer') {
-    problems.warning(path, `externalTrafficPolicy Local only applies to NodePort and LoadBalancer services; using Cluster`);
-    return 'Cluster';
-  }
-  return policy;
+  if (externallyAccessible || isAbsent(value) || value === '') return parseTrafficPolicy(value, path, problems);
+  const service = type === 'ClusterIP' ? 'a ClusterIP service without externalIPs' : `an ${type} service`;
+  problems.error(
+    path,
+    `externalTrafficPolicy ${describe(value)} is refused by Kubernetes on ${service}: it may only be set on NodePort, LoadBalancer and ClusterIP services with externalIPs; ignored (this service has no external frontend)`,
+  );
+  return 'Cluster';
 }
 
 function parseSessionAffinity(value: unknown, problems: ProblemCollector): 'None' | 'ClientIP' {

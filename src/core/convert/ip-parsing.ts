@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import type { IPFamily } from '../model/index.js';
 import type { ParseOutcome } from './parse-outcome.js';
-
+import { quote } from './raw-values.js';
 
 /** An IP address in the model's canonical text. */
 export interface ParsedIP {
@@ -36,19 +36,19 @@ const PREFIX_LENGTH = /^(0|[1-9]\d{0,2})$/;
  */
 export function parseIP(text: string): ParseOutcome<ParsedIP> {
   if (IPV4_DOTTED.test(text)) {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: false, reason: `"${text}" is not a valid IPv4 address` };
+    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: false, reason: `${quote(text)} is not a valid IPv4 address` };
     return { ok: true, value: { text: ipaddr.IPv4.parse(text).toString(), family: 'IPv4' } };
   }
   if (text.includes(':')) {
-    if (text.includes('%')) return { ok: false, reason: `"${text}" has an IPv6 zone, which is not allowed here` };
-    if (!ipaddr.IPv6.isValid(text)) return { ok: false, reason: `"${text}" is not a valid IPv6 address` };
+    if (text.includes('%')) return { ok: false, reason: `${quote(text)} has an IPv6 zone, which is not allowed here` };
+    if (!ipaddr.IPv6.isValid(text)) return { ok: false, reason: `${quote(text)} is not a valid IPv6 address` };
     const address = ipaddr.IPv6.parse(text);
     if (address.isIPv4MappedAddress()) {
-      return { ok: false, reason: `"${text}" is an IPv4-mapped IPv6 address, which is not allowed here` };
+      return { ok: false, reason: `${quote(text)} is an IPv4-mapped IPv6 address, which is not allowed here` };
     }
     return { ok: true, value: { text: address.toString(), family: 'IPv6' } };
   }
-  return { ok: false, reason: `"${text}" is not a valid IP address` };
+  return { ok: false, reason: `${quote(text)} is not a valid IP address` };
 }
 
 /**
@@ -58,14 +58,14 @@ export function parseIP(text: string): ParseOutcome<ParsedIP> {
  */
 export function parseCIDR(text: string): ParseOutcome<ParsedCIDR> {
   const slash = text.indexOf('/');
-  if (slash < 0) return { ok: false, reason: `"${text}" is not a CIDR (no "/prefix")` };
+  if (slash < 0) return { ok: false, reason: `${quote(text)} is not a CIDR (no "/prefix")` };
   const address = parseIP(text.slice(0, slash));
   const prefixText = text.slice(slash + 1);
-  if (!address.ok) return { ok: false, reason: `"${text}" is not a valid CIDR: ${address.reason}` };
+  if (!address.ok) return { ok: false, reason: `${quote(text)} is not a valid CIDR: ${address.reason}` };
   const maxPrefix = address.value.family === 'IPv4' ? 32 : 128;
   const prefixLength = PREFIX_LENGTH.test(prefixText) ? Number(prefixText) : Number.NaN;
   if (!(prefixLength >= 0 && prefixLength <= maxPrefix)) {
-    return { ok: false, reason: `"${text}" has an invalid prefix length (must be 0..${maxPrefix})` };
+    return { ok: false, reason: `${quote(text)} has an invalid prefix length (must be 0..${maxPrefix})` };
   }
   const network = networkAddress(address.value, prefixLength);
   return {

@@ -1,5 +1,6 @@
 import type { LabelRequirement, LabelSelector, SelectorOperator } from '../model/index.js';
 import type { FieldPath } from './field-path.js';
+import { labelValueError, qualifiedNameError } from './name-rules.js';
 import type { ProblemCollector } from './problem-collector.js';
 import { describe, isAbsent, isRecord, setEntry } from './raw-values.js';
 
@@ -12,9 +13,11 @@ const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNo
  * objects, and a NetworkPolicy peer or target that silently widens grants (or isolates)
  * traffic nobody asked for.
  *
- * Rejected: a selector that is not an object; `matchLabels` values that are not strings;
- * `matchExpressions` entries without a string `key`; an unknown operator; `In`/`NotIn` with
- * no values; `Exists`/`DoesNotExist` with values; values that are not strings.
+ * Rejected, as the API server rejects them: a selector that is not an object; a key (of
+ * `matchLabels` or of an expression) that is not a qualified name; a value that is not a
+ * string or not a valid label value; an unknown operator; `In`/`NotIn` with no values;
+ * `Exists`/`DoesNotExist` with values. Such keys and values could never match a label that
+ * Kubernetes admits, and a NUL or newline in them must never reach a rule or an index.
  * An empty selector `{}` is valid and selects everything.
  */
 export function parseLabelSelector(value: unknown, path: FieldPath, problems: ProblemCollector): LabelSelector | undefined {
@@ -30,8 +33,13 @@ export function parseLabelSelector(value: unknown, path: FieldPath, problems: Pr
       problems.error(path.child('matchLabels'), `expected a map of strings, got ${describe(labelsValue)}`);
     } else {
       for (const [key, labelValue] of Object.entries(labelsValue)) {
-        if (typeof labelValue === 'string') setEntry(matchLabels, key, labelValue);
-        else problems.error(path.child('matchLabels').child(key), `label value must be a string, got ${describe(labelValue)}`);
+        if (labelValue === undefined) continue;
+        const reason =
+          typeof labelValue === 'string'
+            ? (qualifiedNameError(key) ?? labelValueError(labelValue))
+            : `label value must be a string, got ${describe(labelValue)}`;
+        if (reason === undefined) setEntry(matchLabels, key, labelValue as string);
+        else problems.error(path.child('matchLabels').child(key), reason);
       }
     }
   }
@@ -61,6 +69,11 @@ function parseRequirement(value: unknown, path: FieldPath, problems: ProblemColl
     problems.error(path.child('key'), `key must be a non-empty string, got ${describe(key)}`);
     return undefined;
   }
+  const keyReason = qualifiedNameError(key);
+  if (keyReason !== undefined) {
+    problems.error(path.child('key'), keyReason);
+    return undefined;
+  }
   if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
     problems.error(path.child('operator'), `unknown operator ${describe(operator)} (expected one of ${OPERATORS.join(', ')})`);
     return undefined;
@@ -79,6 +92,13 @@ function parseRequirement(value: unknown, path: FieldPath, problems: ProblemColl
   if (!needsValues && list.length > 0) {
     problems.error(path.child('values'), `operator ${op} must not have values`);
     return undefined;
+  }
+  for (const [index, entry] of list.entries()) {
+    const reason = labelValueError(entry);
+    if (reason !== undefined) {
+      problems.error(path.child('values').child(index), reason);
+      return undefined;
+    }
   }
   return { key, operator: op, values: [...list] };
 }

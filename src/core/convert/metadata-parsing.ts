@@ -1,74 +1,61 @@
 import { namespacedKey, type ClusterMeta, type NamespacedMeta, type StringMap } from '../model/index.js';
 import { FieldPath } from './field-path.js';
 import { DEFAULT_NAMESPACE } from './known-kinds.js';
+import { dnsLabelError, dnsSubdomainError, labelValueError, qualifiedNameError } from './name-rules.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, field, isAbsent, isRecord, optionalString, setEntry } from './raw-values.js';
+import { describe, field, isAbsent, isRecord, optionalString, quote, setEntry } from './raw-values.js';
 
 const METADATA = FieldPath.of('metadata');
+/** Kubernetes' limit on the keys and values of all annotations of an object, in bytes. */
+const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
-// DNS-1123 subdomain (most object names) and label (namespaces), as Kubernetes validates them.
-// Names become store keys (`namespace/name`) and appear in rule comments, so a name that
-// Kubernetes could never have accepted is refused rather than carried along.
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** True for a DNS-1123 subdomain (at most 253 characters): the rule for most object names. */
-export function isDnsSubdomain(text: string): boolean {
-  return text.length <= 253 && DNS_SUBDOMAIN.test(text);
-}
-
-/** True for a DNS-1123 label (at most 63 characters): the rule for namespace names. */
-export function isDnsLabel(text: string): boolean {
-  return text.length <= 63 && DNS_LABEL.test(text);
-}
-
-/**
- * Labels or annotations. Absent → `{}`. Not an object → a warning and `{}`. A key whose value
- * is not a string → a warning and that key dropped (the rest kept), as the brief of the model
- * asks: a label is data, and a typed value is what a YAML author meant to quote.
- */
-export function parseStringMap(value: unknown, path: FieldPath, problems: ProblemCollector): StringMap {
-  if (isAbsent(value)) return {};
-  if (!isRecord(value)) {
-    problems.warning(path, `expected a map of strings, got ${describe(value)}; ignored`);
-    return {};
-  }
-  const result: Record<string, string> = {};
-  for (const [key, entry] of Object.entries(value)) {
-    if (typeof entry === 'string') setEntry(result, key, entry);
-    else problems.warning(path.child(key), `value must be a string, got ${describe(entry)}; key dropped`);
-  }
-  return result;
+/** How strictly one kind's metadata is read. */
+export interface MetadataRules {
+  /**
+   * The rule for `metadata.name`, as Kubernetes applies it to the kind. Default: DNS-1123
+   * subdomain (pods, nodes, EndpointSlices, NetworkPolicies).
+   */
+  readonly name?: ((text: string) => string | undefined) | undefined;
+  /**
+   * What an invalid label or annotation costs. `object` (the default): the object is dropped,
+   * as the API server refuses it; keeping it without the label would change which selectors
+   * match it. `entry`: only the bad entry is dropped (error) and the object kept, for a kind
+   * whose own labels select nothing and whose absence would widen traffic (NetworkPolicy).
+   */
+  readonly invalidEntries?: 'object' | 'entry' | undefined;
 }
 
 /**
- * Metadata of a namespaced object. `metadata.name` missing or not a DNS-1123 subdomain →
- * error and undefined (the whole object is dropped: nothing can key it). A missing namespace
- * becomes `"default"` without a problem (as kubectl does for manifests); an invalid one is an
- * error and drops the object.
+ * Metadata of a namespaced object. Dropped (error, undefined) when `metadata` is not an
+ * object, `metadata.name` is missing or breaks the kind's name rule, `metadata.namespace` is not
+ * a DNS-1123 label, or (unless `invalidEntries` is `entry`) a label or annotation is invalid
+ * (see {@link parseLabels} and {@link parseAnnotations}). A missing namespace becomes
+ * `"default"` without a problem, as kubectl does for manifests.
  */
-export function parseNamespacedMeta(raw: unknown, problems: ProblemCollector): NamespacedMeta | undefined {
-  const common = parseCommonMeta(raw, problems);
+export function parseNamespacedMeta(raw: unknown, problems: ProblemCollector, rules: MetadataRules = {}): NamespacedMeta | undefined {
   const rawNamespace = field(field(raw, 'metadata'), 'namespace');
   let namespace = DEFAULT_NAMESPACE;
+  let namespaceValid = true;
   if (!isAbsent(rawNamespace) && rawNamespace !== '') {
-    if (typeof rawNamespace !== 'string' || !isDnsLabel(rawNamespace)) {
-      problems.error(METADATA.child('namespace'), `invalid namespace: ${describe(rawNamespace)} is not a DNS-1123 label`);
-      return undefined;
+    const reason = typeof rawNamespace === 'string' ? dnsLabelError(rawNamespace) : `${describe(rawNamespace)} is not a DNS-1123 label`;
+    if (reason !== undefined) {
+      problems.error(METADATA.child('namespace'), `invalid namespace: ${reason}; the object is dropped`);
+      namespaceValid = false;
+    } else {
+      namespace = rawNamespace as string;
     }
-    namespace = rawNamespace;
   }
-  if (!common) return undefined;
+  const common = parseCommonMeta(raw, problems, rules);
+  if (!common || !namespaceValid) return undefined;
   return { ...common, namespace, key: namespacedKey(namespace, common.name) };
 }
 
 /**
  * Metadata of a cluster-scoped object (Node, Namespace): as {@link parseNamespacedMeta}, and a
- * `metadata.namespace` is ignored, as the API server ignores it for these kinds. A Namespace's
- * own name must also be a DNS-1123 label; the caller checks that.
+ * `metadata.namespace` is ignored, as the API server ignores it for these kinds.
  */
-export function parseClusterMeta(raw: unknown, problems: ProblemCollector): ClusterMeta | undefined {
-  const common = parseCommonMeta(raw, problems);
+export function parseClusterMeta(raw: unknown, problems: ProblemCollector, rules: MetadataRules = {}): ClusterMeta | undefined {
+  const common = parseCommonMeta(raw, problems, rules);
   if (!common) return undefined;
   return { ...common, key: common.name };
 }
@@ -81,7 +68,7 @@ interface CommonMeta {
   readonly annotations: StringMap;
 }
 
-function parseCommonMeta(raw: unknown, problems: ProblemCollector): CommonMeta | undefined {
+function parseCommonMeta(raw: unknown, problems: ProblemCollector, rules: MetadataRules): CommonMeta | undefined {
   const metadata = field(raw, 'metadata');
   if (!isRecord(metadata)) {
     problems.error(METADATA, isAbsent(metadata) ? 'metadata is missing' : `metadata must be an object, got ${describe(metadata)}`);
@@ -92,17 +79,77 @@ function parseCommonMeta(raw: unknown, problems: ProblemCollector): CommonMeta |
     problems.error(METADATA.child('name'), 'metadata.name is missing');
     return undefined;
   }
-  if (typeof name !== 'string' || !isDnsSubdomain(name)) {
-    problems.error(METADATA.child('name'), `invalid name: ${describe(name)} is not a DNS-1123 subdomain`);
+  const nameRule = rules.name ?? dnsSubdomainError;
+  const nameReason = typeof name === 'string' ? nameRule(name) : `${describe(name)} is not a name`;
+  if (nameReason !== undefined) {
+    problems.error(METADATA.child('name'), `invalid name: ${nameReason}; the object is dropped`);
     return undefined;
   }
-  const uid = optionalString(metadata['uid'], METADATA.child('uid'), problems);
-  const resourceVersion = optionalString(metadata['resourceVersion'], METADATA.child('resourceVersion'), problems);
+  const mark = problems.errorCount;
+  const entries = rules.invalidEntries ?? 'object';
+  const labels = parseLabels(metadata['labels'], entries, problems);
+  const annotations = parseAnnotations(metadata['annotations'], entries, problems);
+  if (entries === 'object' && problems.errorsSince(mark)) return undefined;
   return {
-    name,
-    uid,
-    resourceVersion,
-    labels: parseStringMap(metadata['labels'], METADATA.child('labels'), problems),
-    annotations: parseStringMap(metadata['annotations'], METADATA.child('annotations'), problems),
+    name: name as string,
+    uid: optionalString(metadata['uid'], METADATA.child('uid'), problems),
+    resourceVersion: optionalString(metadata['resourceVersion'], METADATA.child('resourceVersion'), problems),
+    labels,
+    annotations,
   };
+}
+
+/**
+ * `metadata.labels`, checked as the API server checks them: a map of strings whose keys are
+ * qualified names and whose values are label values (at most 63 characters of letters,
+ * digits, `-`, `_` and `.`, or empty). A value that is not a string (an unquoted `3` or
+ * `true` in YAML) is invalid too: the API server cannot decode it.
+ */
+function parseLabels(value: unknown, entries: 'object' | 'entry', problems: ProblemCollector): StringMap {
+  const path = METADATA.child('labels');
+  return parseStringMap(value, path, entries, problems, (key, text) =>
+    qualifiedNameError(key) ?? labelValueError(text),
+  );
+}
+
+/**
+ * `metadata.annotations`: a map of strings whose keys are qualified names (compared in lower
+ * case, as Kubernetes does), with at most 256 KiB of keys and values in all. Values are free
+ * text; they are data, never code.
+ */
+function parseAnnotations(value: unknown, entries: 'object' | 'entry', problems: ProblemCollector): StringMap {
+  const path = METADATA.child('annotations');
+  const annotations = parseStringMap(value, path, entries, problems, (key) => qualifiedNameError(key.toLowerCase()));
+  const size = Object.entries(annotations).reduce((total, [key, text]) => total + Buffer.byteLength(key) + Buffer.byteLength(text), 0);
+  if (size <= ANNOTATIONS_MAX_BYTES) return annotations;
+  const consequence = entries === 'object' ? 'the object is dropped' : 'every annotation is dropped';
+  problems.error(path, `annotations take ${size} bytes, more than Kubernetes' limit of ${ANNOTATIONS_MAX_BYTES}; ${consequence}`);
+  return {};
+}
+
+function parseStringMap(
+  value: unknown,
+  path: FieldPath,
+  entries: 'object' | 'entry',
+  problems: ProblemCollector,
+  check: (key: string, text: string) => string | undefined,
+): StringMap {
+  const consequence = entries === 'object' ? 'the object is dropped, as Kubernetes refuses it' : 'the entry is dropped and the object kept';
+  if (isAbsent(value)) return {};
+  if (!isRecord(value)) {
+    const whole = entries === 'object' ? consequence : 'ignored and the object kept';
+    problems.error(path, `expected a map of strings, got ${describe(value)}; ${whole}`);
+    return {};
+  }
+  const result: Record<string, string> = {};
+  for (const [key, given] of Object.entries(value)) {
+    if (given === undefined) continue;
+    // A key without a value in YAML is null, which the API server stores as "".
+    if (given === null) problems.warning(path.child(key), `the value of ${quote(key)} is null; read as "", as Kubernetes reads it`);
+    const entry: unknown = given ?? '';
+    const reason = typeof entry === 'string' ? check(key, entry) : `the value of ${quote(key)} must be a string, got ${describe(entry)}`;
+    if (reason === undefined) setEntry(result, key, entry as string);
+    else problems.error(path.child(key), `${reason}; ${consequence}`);
+  }
+  return result;
 }

@@ -4,49 +4,72 @@ import { isStrictSubnet, parseCIDR, type ParsedCIDR } from './ip-parsing.js';
 import { parseLabelSelector } from './label-selector-parsing.js';
 import { parsePortNumber, parsePortReference, parseProtocol } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, isAbsent, isRecord, optionalArray } from './raw-values.js';
+import { describe, isAbsent, isRecord, optionalArray, quote } from './raw-values.js';
 
 /**
- * Reads the `ingress` or `egress` rules of a NetworkPolicy. Returns undefined after recording
- * errors when any part is invalid: the caller drops the whole policy. A partial rule cannot
- * be kept safely: a rule without its bad peer allows fewer sources than written, a rule without
- * its bad port allows *more* ports (an empty port list means all ports), and a policy without
- * its bad rule may isolate pods that the author meant to open. Only dropping the policy keeps
- * the cluster in a state someone wrote.
+ * Reads the `ingress` or `egress` rules of a NetworkPolicy. Fails closed: a rule with any
+ * flaw is dropped as a whole (error at the flaw, naming the rule), the other rules are kept,
+ * and the policy stays in force, so the pods it selects stay isolated and only the bad rule's
+ * traffic is refused. Rules are ORed allow lists, so leaving one out can only allow less.
+ *
+ * A part of a rule is never dropped on its own, because that can allow more than was
+ * written: a rule without its bad port allows every port when no other port is left (an
+ * empty port list means all ports), and one without its bad peer allows every source when no
+ * other peer is left.
+ *
+ * A rule is invalid, as the API server finds it, when: it is not an object; its peer or port
+ * list is not a list; a peer is not an object, is empty, or mixes `ipBlock` with a selector; a
+ * selector is invalid (see `parseLabelSelector`); an `ipBlock` has a `cidr` that does not
+ * parse, or an `except` that does not parse or is not strictly inside the `cidr`; a port has
+ * an unknown protocol (default TCP), a `port` neither 1..65535 nor an IANA service name, or an
+ * `endPort` that is out of range, below `port`, or given with a named or absent `port`.
+ * An `ipBlock` CIDR with host bits set is normalised with a warning, not an error.
+ *
+ * A value that is not a list at all drops every rule of the direction (error): the
+ * direction stays isolated with no rule allowing anything.
  */
-export function parseRules(
-  value: unknown,
-  path: FieldPath,
-  peersKey: 'from' | 'to',
-  problems: ProblemCollector,
-): NetworkPolicyRule[] | undefined {
-  const entries = optionalArray(value, path, problems, 'error');
-  if (!entries) return undefined;
-  const mark = problems.errorCount;
+export function parseRules(value: unknown, path: FieldPath, peersKey: 'from' | 'to', problems: ProblemCollector): NetworkPolicyRule[] {
+  const listProblems = problems.rewordingErrors(
+    (message) => `${message}; no ${path.toString()} rule is kept, so the selected pods stay isolated with nothing allowed by this policy`,
+  );
+  const entries = optionalArray(value, path, listProblems, 'error');
+  if (!entries) return [];
   const rules: NetworkPolicyRule[] = [];
   entries.forEach((entry: unknown, index) => {
     const rulePath = path.child(index);
-    if (!isRecord(entry)) {
-      problems.error(rulePath, `rule must be an object, got ${describe(entry)}`);
-      return;
-    }
-    const peers = parsePeers(entry[peersKey], rulePath.child(peersKey), problems);
-    const ports = parsePorts(entry['ports'], rulePath.child('ports'), problems);
-    if (peers && ports) rules.push({ peers, ports });
+    const ruleProblems = problems.rewordingErrors(
+      (message) => `${message}; the whole rule ${rulePath.toString()} is dropped (the policy and its other rules stay in force, so its pods stay isolated)`,
+    );
+    const rule = parseRule(entry, rulePath, peersKey, ruleProblems);
+    if (rule) rules.push(rule);
   });
-  return problems.errorsSince(mark) ? undefined : rules;
+  return rules;
 }
 
-function parsePeers(value: unknown, path: FieldPath, problems: ProblemCollector): NetworkPolicyPeer[] | undefined {
-  const entries = optionalArray(value, path, problems, 'error');
-  if (!entries) return undefined;
+function parseRule(entry: unknown, path: FieldPath, peersKey: 'from' | 'to', problems: ProblemCollector): NetworkPolicyRule | undefined {
+  if (!isRecord(entry)) {
+    problems.error(path, `rule must be an object, got ${describe(entry)}`);
+    return undefined;
+  }
   const mark = problems.errorCount;
-  const peers: NetworkPolicyPeer[] = [];
-  entries.forEach((entry: unknown, index) => {
-    const peer = parsePeer(entry, path.child(index), problems);
-    if (peer) peers.push(peer);
+  const peers = parseList(entry[peersKey], path.child(peersKey), problems, parsePeer);
+  const ports = parseList(entry['ports'], path.child('ports'), problems, parsePort);
+  return problems.errorsSince(mark) ? undefined : { peers, ports };
+}
+
+/** Every entry of a list; the caller drops the rule when any entry (or the list) was bad. */
+function parseList<T>(
+  value: unknown,
+  path: FieldPath,
+  problems: ProblemCollector,
+  parseEntry: (entry: unknown, path: FieldPath, problems: ProblemCollector) => T | undefined,
+): T[] {
+  const result: T[] = [];
+  (optionalArray(value, path, problems, 'error') ?? []).forEach((entry: unknown, index) => {
+    const parsed = parseEntry(entry, path.child(index), problems);
+    if (parsed !== undefined) result.push(parsed);
   });
-  return problems.errorsSince(mark) ? undefined : peers;
+  return result;
 }
 
 function parsePeer(value: unknown, path: FieldPath, problems: ProblemCollector): NetworkPolicyPeer | undefined {
@@ -65,7 +88,7 @@ function parsePeer(value: unknown, path: FieldPath, problems: ProblemCollector):
     return block ? { ipBlock: block } : undefined;
   }
   if (!hasSelector) {
-    problems.error(path, 'an empty peer selects nothing Kubernetes accepts: it needs podSelector, namespaceSelector or ipBlock');
+    problems.error(path, 'an empty peer is refused by Kubernetes: it needs podSelector, namespaceSelector or ipBlock');
     return undefined;
   }
   const mark = problems.errorCount;
@@ -79,30 +102,28 @@ function parsePeer(value: unknown, path: FieldPath, problems: ProblemCollector):
 
 /**
  * `ipBlock`: `cidr` must parse; host bits are normalised with a warning (Kubernetes accepted
- * such CIDRs for years and kube-router programs the network). Each `except` must parse and be a
- * strict subnet of `cidr`.
+ * such CIDRs for years and kube-router programs the network). Each `except` must parse and be
+ * a strict subnet of `cidr`.
  */
 function parseIPBlock(value: unknown, path: FieldPath, problems: ProblemCollector): IPBlock | undefined {
   if (!isRecord(value)) {
     problems.error(path, `ipBlock must be an object, got ${describe(value)}`);
     return undefined;
   }
+  const mark = problems.errorCount;
   const cidr = readCIDR(value['cidr'], path.child('cidr'), problems);
-  if (!cidr) return undefined;
   const exceptPath = path.child('except');
-  const entries = optionalArray(value['except'], exceptPath, problems, 'error');
-  if (!entries) return undefined;
   const except: string[] = [];
-  for (const [index, entry] of entries.entries()) {
+  (optionalArray(value['except'], exceptPath, problems, 'error') ?? []).forEach((entry: unknown, index) => {
     const hole = readCIDR(entry, exceptPath.child(index), problems);
-    if (!hole) return undefined;
+    if (!hole || !cidr) return;
     if (!isStrictSubnet(hole, cidr)) {
       problems.error(exceptPath.child(index), `except ${hole.text} is not a strict subnet of cidr ${cidr.text}`);
-      return undefined;
+    } else if (!except.includes(hole.text)) {
+      except.push(hole.text);
     }
-    if (!except.includes(hole.text)) except.push(hole.text);
-  }
-  return { cidr: cidr.text, except };
+  });
+  return cidr && !problems.errorsSince(mark) ? { cidr: cidr.text, except } : undefined;
 }
 
 function readCIDR(value: unknown, path: FieldPath, problems: ProblemCollector): ParsedCIDR | undefined {
@@ -111,20 +132,8 @@ function readCIDR(value: unknown, path: FieldPath, problems: ProblemCollector): 
     problems.error(path, parsed ? parsed.reason : `expected a CIDR string, got ${describe(value)}`);
     return undefined;
   }
-  if (parsed.value.hadHostBits) problems.warning(path, `"${String(value)}" has host bits set; using ${parsed.value.text}`);
+  if (parsed.value.hadHostBits) problems.warning(path, `${quote(String(value))} has host bits set; using ${parsed.value.text}`);
   return parsed.value;
-}
-
-function parsePorts(value: unknown, path: FieldPath, problems: ProblemCollector): NetworkPolicyPort[] | undefined {
-  const entries = optionalArray(value, path, problems, 'error');
-  if (!entries) return undefined;
-  const mark = problems.errorCount;
-  const ports: NetworkPolicyPort[] = [];
-  entries.forEach((entry: unknown, index) => {
-    const port = parsePort(entry, path.child(index), problems);
-    if (port) ports.push(port);
-  });
-  return problems.errorsSince(mark) ? undefined : ports;
 }
 
 function parsePort(value: unknown, path: FieldPath, problems: ProblemCollector): NetworkPolicyPort | undefined {
@@ -153,7 +162,7 @@ function parsePort(value: unknown, path: FieldPath, problems: ProblemCollector):
   }
   if (isAbsent(rawEndPort)) return { protocol: protocol.value, port: port.value };
   if (typeof port.value === 'string') {
-    problems.error(path.child('endPort'), `endPort cannot be used with the named port "${port.value}"`);
+    problems.error(path.child('endPort'), `endPort cannot be used with the named port ${quote(port.value)}`);
     return undefined;
   }
   const endPort = parsePortNumber(rawEndPort);

@@ -1,6 +1,6 @@
 import { PROTOCOLS, type Protocol } from '../model/index.js';
 import type { ParseOutcome } from './parse-outcome.js';
-import { describe, isAbsent } from './raw-values.js';
+import { describe, isAbsent, quote } from './raw-values.js';
 
 /**
  * A protocol field: absent means TCP (the Kubernetes default); otherwise one of TCP, UDP,
@@ -25,7 +25,8 @@ export function parsePortNumber(value: unknown): ParseOutcome<number> {
 /**
  * True for an IANA service name as Kubernetes checks it (`IsValidPortName`): 1..15
  * characters of lower-case letters, digits and `-`, at least one letter, no leading, trailing
- * or doubled `-`.
+ * or doubled `-`. The rule for container port names and for named ports that refer to them
+ * (a Service's `targetPort`, a NetworkPolicy port).
  */
 export function isIanaServiceName(text: string): boolean {
   return (
@@ -34,6 +35,12 @@ export function isIanaServiceName(text: string): boolean {
     /^[a-z0-9]+(-[a-z0-9]+)*$/.test(text) &&
     /[a-z]/.test(text)
   );
+}
+
+/** Why `text` is not an IANA service name (see {@link isIanaServiceName}), or undefined. */
+export function ianaServiceNameError(text: string): string | undefined {
+  if (isIanaServiceName(text)) return undefined;
+  return `${quote(text)} is not a valid port name (an IANA service name: at most 15 lower-case letters, digits and "-", at least one letter, no "-" at either end or twice in a row)`;
 }
 
 /**
@@ -45,7 +52,7 @@ export function parsePortReference(value: unknown): ParseOutcome<number | string
     if (isIanaServiceName(value)) return { ok: true, value };
     return {
       ok: false,
-      reason: `"${value}" is neither a port number nor a valid port name (lower-case letters, digits and "-", at most 15, at least one letter)`,
+      reason: `${quote(value)} is neither a port number nor a valid port name (an IANA service name: at most 15 lower-case letters, digits and "-", at least one letter, no "-" at either end or twice in a row)`,
     };
   }
   return parsePortNumber(value);

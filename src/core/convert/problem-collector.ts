@@ -16,7 +16,9 @@ export interface ProblemSubject {
  * subject and origin, so converters only say where and what.
  */
 export class ProblemCollector {
-  private readonly found: Problem[] = [];
+  // Not readonly only so that rewordingErrors can point a new collector at this one's list.
+  private found: Problem[] = [];
+  private reword: (message: string) => string = (message) => message;
 
   /** Problems will name `subject` and carry `origin` (e.g. `file.yaml:12`) when given. */
   constructor(
@@ -24,9 +26,22 @@ export class ProblemCollector {
     private readonly origin?: string | undefined,
   ) {}
 
+  /**
+   * A collector that records into this one, with `reword` applied to the message of each
+   * error it records (warnings keep theirs). Parsers of a part say what is wrong; the caller
+   * that decides what the flaw costs (a rule, a policy) adds that consequence this way.
+   */
+  rewordingErrors(reword: (message: string) => string): ProblemCollector {
+    const child = new ProblemCollector(this.subject, this.origin);
+    const outer = this.reword;
+    child.found = this.found;
+    child.reword = (message) => outer(reword(message));
+    return child;
+  }
+
   /** Records an error: the object, or the part at `field`, is left out of the model. */
   error(field: FieldPath | string, message: string): void {
-    this.add('error', field, message);
+    this.add('error', field, this.reword(message));
   }
 
   /** Records a warning: the value was repaired or defaulted and the object kept. */
@@ -44,7 +59,7 @@ export class ProblemCollector {
     return this.errorCount > mark;
   }
 
-  /** The number of errors recorded so far. */
+  /** The number of errors recorded so far (by this collector and those made from it). */
   get errorCount(): number {
     return this.found.filter((problem) => problem.severity === 'error').length;
   }

@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from '../model/problem.js';
 import type { FieldPath } from './field-path.js';
 import type { ProblemCollector } from './problem-collector.js';
 
@@ -69,13 +70,27 @@ export function optionalArray(
   return undefined;
 }
 
+/** Longest part of a string value that a message quotes; the rest is cut to an ellipsis. */
+const QUOTED_LENGTH = 80;
+
+/**
+ * A string value as a message shows it: in double quotes, with quotes and backslashes escaped
+ * and every control character written as an escape (see {@link escapeControlCharacters}), cut after
+ * 80 characters. Every value taken from an object goes through this before it enters a
+ * message, so a name holding a newline or a terminal escape cannot forge output.
+ */
+export function quote(text: string): string {
+  const shown = text.length > QUOTED_LENGTH ? `${text.slice(0, QUOTED_LENGTH)}…` : text;
+  return `"${escapeControlCharacters(shown.replace(/["\\]/g, '\\$&'))}"`;
+}
+
 /** A short description of a value's type for messages: `a number`, `an object`, `null`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   switch (typeof value) {
     case 'string':
-      return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+      return `the string ${quote(value)}`;
     case 'number':
       return `the number ${value}`;
     case 'boolean':

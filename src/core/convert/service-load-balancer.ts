@@ -1,12 +1,28 @@
 import type { LoadBalancerIngress } from '../model/index.js';
+import { nonUnicastAddressReason } from './address-rules.js';
 import type { FieldPath } from './field-path.js';
-import { parseCIDR, parseIP } from './ip-parsing.js';
+import { parseCIDR, parseIP, type ParsedIP } from './ip-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, isAbsent, isRecord, optionalArray, optionalString } from './raw-values.js';
+import { describe, isAbsent, isRecord, optionalArray, optionalString, quote } from './raw-values.js';
 
 /**
- * Reads `status.loadBalancer.ingress`. An invalid `ip` is dropped (error) and the entry kept
- * if it still has a hostname; an entry with neither is dropped. `ipMode` defaults to VIP; an
+ * An address a service frontend may use (an external IP, a load balancer ingress IP), or why
+ * not: it must parse, and must not be unspecified, loopback, link-local or multicast (see
+ * `address-rules.ts`): a loopback or link-local frontend would capture the node's own traffic
+ * to 127.0.0.1 or to the cloud metadata address.
+ */
+export function parseFrontendIP(value: unknown): { readonly ip: ParsedIP } | { readonly reason: string } {
+  const parsed = typeof value === 'string' ? parseIP(value) : undefined;
+  if (!parsed?.ok) return { reason: parsed ? parsed.reason : `expected a string, got ${describe(value)}` };
+  const special = nonUnicastAddressReason(parsed.value);
+  return special === undefined ? { ip: parsed.value } : { reason: `${special}, which cannot be a service address` };
+}
+
+/**
+ * Reads `status.loadBalancer.ingress`. An invalid `ip`, or one that cannot be a service
+ * address (see {@link parseFrontendIP}; stricter than the API server, which only checks that
+ * it parses), is dropped (error) and the entry kept if it still has a hostname; an entry with
+ * neither is dropped. `ipMode` defaults to VIP; an
  * unknown mode is a warning and VIP (the mode that has the node handle the address, as
  * before ipMode existed).
  */
@@ -21,9 +37,9 @@ export function parseLoadBalancerIngress(value: unknown, path: FieldPath, proble
     let ip: string | undefined;
     const rawIP = entry['ip'];
     if (!isAbsent(rawIP) && rawIP !== '') {
-      const parsed = typeof rawIP === 'string' ? parseIP(rawIP) : undefined;
-      if (parsed?.ok) ip = parsed.value.text;
-      else problems.error(entryPath.child('ip'), `ingress IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(rawIP)}`}`);
+      const parsed = parseFrontendIP(rawIP);
+      if ('ip' in parsed) ip = parsed.ip.text;
+      else problems.error(entryPath.child('ip'), `ingress IP dropped: ${parsed.reason}`);
     }
     const hostname = optionalString(entry['hostname'], entryPath.child('hostname'), problems) || undefined;
     if (ip === undefined && hostname === undefined) {
@@ -64,7 +80,7 @@ export function parseSourceRanges(
       return;
     }
     if (parsed.value.hadHostBits) {
-      problems.warning(path.child(index), `source range "${String(entry)}" has host bits set; using ${parsed.value.text}`);
+      problems.warning(path.child(index), `source range ${quote(String(entry))} has host bits set; using ${parsed.value.text}`);
     }
     if (!ranges.includes(parsed.value.text)) ranges.push(parsed.value.text);
   });

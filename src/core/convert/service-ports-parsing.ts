@@ -1,8 +1,9 @@
 import type { ServicePort, ServiceType } from '../model/index.js';
 import { FieldPath } from './field-path.js';
+import { dnsLabelError, qualifiedNameError } from './name-rules.js';
 import { parsePortNumber, parsePortReference, parseProtocol } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, isAbsent, isRecord, optionalArray, optionalString } from './raw-values.js';
+import { describe, isAbsent, isRecord, optionalArray, optionalString, quote } from './raw-values.js';
 
 const PORTS = FieldPath.of('spec', 'ports');
 
@@ -10,6 +11,8 @@ const PORTS = FieldPath.of('spec', 'ports');
  * Reads `spec.ports`. Each flawed port is dropped on its own (error), leaving the others
  * programmable, as kube-proxy skips a port it cannot use:
  *
+ * - a `name` that is not a DNS-1123 label (the rule Kubernetes applies to service port names;
+ *   the name becomes part of plan keys, so it must never carry `;`, a newline or a NUL);
  * - `port` outside 1..65535, an unknown protocol (default TCP), a `targetPort` that is neither
  *   1..65535 nor an IANA service name (0 or absent means "same as port");
  * - a second port with the same (port, protocol), or the same name;
@@ -19,7 +22,8 @@ const PORTS = FieldPath.of('spec', 'ports');
  * `nodePort` costs only itself: outside 1..65535 it is dropped with an error (the port still
  * serves its cluster IP); on a ClusterIP or ExternalName service it is ignored with a warning;
  * one repeated for the same protocol is dropped with an error. Values outside 30000-32767 are
- * fine: clusters can configure another node port range.
+ * fine: clusters can configure another node port range. An `appProtocol` that is not a
+ * qualified name is dropped from the port (error).
  */
 export function parseServicePorts(value: unknown, type: ServiceType, problems: ProblemCollector): ServicePort[] {
   const entries = optionalArray(value, PORTS, problems, 'error') ?? [];
@@ -63,6 +67,11 @@ function parseOnePort(
     return undefined;
   }
   const name = rawName ?? '';
+  const nameReason = name === '' ? undefined : dnsLabelError(name);
+  if (nameReason !== undefined) {
+    problems.error(path.child('name'), `port dropped: invalid port name: ${nameReason}`);
+    return undefined;
+  }
   if (several && name === '') {
     problems.error(path.child('name'), 'port dropped: a service with several ports must name each of them');
     return undefined;
@@ -78,7 +87,7 @@ function parseOnePort(
     return undefined;
   }
   if (name !== '' && earlier.some((other) => other.name === name)) {
-    problems.error(path.child('name'), `port dropped: duplicate port name "${name}"`);
+    problems.error(path.child('name'), `port dropped: duplicate port name ${quote(name)}`);
     return undefined;
   }
   if (earlier.some((other) => other.port === number.value && other.protocol === protocol.value)) {
@@ -95,8 +104,21 @@ function parseOnePort(
     }
     targetPort = target.value;
   }
-  const appProtocol = optionalString(entry['appProtocol'], path.child('appProtocol'), problems);
+  const appProtocol = parseAppProtocol(entry['appProtocol'], path.child('appProtocol'), problems);
   return { name, protocol: protocol.value, port: number.value, targetPort, ...(appProtocol ? { appProtocol } : {}) };
+}
+
+/**
+ * `appProtocol` of a service or EndpointSlice port: a qualified name (`http`,
+ * `kubernetes.io/h2c`). Anything else is dropped (error) and the port kept.
+ */
+export function parseAppProtocol(value: unknown, path: FieldPath, problems: ProblemCollector): string | undefined {
+  const text = optionalString(value, path, problems);
+  if (text === undefined || text === '') return undefined;
+  const reason = qualifiedNameError(text);
+  if (reason === undefined) return text;
+  problems.error(path, `appProtocol dropped: ${reason}`);
+  return undefined;
 }
 
 function parseNodePort(value: unknown, path: FieldPath, type: ServiceType, problems: ProblemCollector): number | undefined {

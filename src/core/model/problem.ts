@@ -21,10 +21,31 @@ export interface Problem {
   readonly origin?: string | undefined;
 }
 
-/** One line for logs and the CLI: `error Service default/web spec.ports[0].port: ...`. */
+// C0 controls, DEL and C1 controls (U+009B is a one-byte CSI on some terminals), the Unicode
+// line and paragraph separators, and the bidirectional controls that reorder what a reader sees.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * `text` with every control character, line separator and bidirectional control written as an
+ * escape (`\n`, `\u0000`, `\u001b`, ...), so text taken from an object cannot start a new line
+ * of output, move the cursor or recolour a terminal. Printable text is left as it is.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(
+    UNPRINTABLE,
+    (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/**
+ * One line for logs and the CLI: `error Service default/web spec.ports[0].port: ...`.
+ * Every part is passed through {@link escapeControlCharacters}: kind, names, field, message and
+ * origin can all hold text from the input, and one problem must print as exactly one line.
+ */
 export function formatProblem(problem: Problem): string {
   const id = problem.namespace ? `${problem.namespace}/${problem.name ?? '?'}` : (problem.name ?? '?');
   const field = problem.field ? ` ${problem.field}` : '';
   const origin = problem.origin ? ` (${problem.origin})` : '';
-  return `${problem.severity} ${problem.kind} ${id}${field}: ${problem.message}${origin}`;
+  return escapeControlCharacters(`${problem.severity} ${problem.kind} ${id}${field}: ${problem.message}${origin}`);
 }

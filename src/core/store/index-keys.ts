@@ -3,8 +3,13 @@
  * `indexValue + SEPARATOR + objectKey`, so "every pod on node n" is the prefix range
  * `n + SEPARATOR` and comes out sorted by pod key, with no per-value sets to copy.
  *
- * The separator is NUL: Kubernetes names, label keys and label values cannot contain it, so
- * a prefix never matches a longer value (`web` does not match `web-2`).
+ * The separator is NUL, and no part can hold one: conversion (`src/core/convert`, see its
+ * `name-rules.ts`) refuses, as the API server does, every object whose name, namespace,
+ * `spec.nodeName`, label key or label value, or EndpointSlice `kubernetes.io/service-name`
+ * label breaks Kubernetes' syntax rules, and none of those rules admits a NUL or any other
+ * control character. So a prefix never matches a longer value (`web` does not match `web-2`),
+ * and no value can forge another's entries (`node-1\u0000evil` never lands under `node-1`).
+ * `test/store/forged-keys.test.ts` holds the attacks this rests on.
  *
  * @module
  */
