@@ -7,14 +7,14 @@ import {
 } from '../../src/backends/mock/index.js';
 import { RecordingCommandRunner as ExecRecordingCommandRunner } from '../../src/exec/recording-command-runner.js';
 import { BackendError } from '../../src/core/errors.js';
-import type { ProxyPlan } from '../../src/core/plan/proxy-plan.js';
-import { assertCounts } from './contract/backend-contract.js';
+import { fragmentMap } from '../../src/core/plan/fragment-map.js';
+import { assertCounts, plain } from './contract/backend-contract.js';
 import { firewallBackendContract } from './contract/firewall-backend-contract.js';
 import { proxyBackendContract } from './contract/proxy-backend-contract.js';
 import { routeBackendContract } from './contract/route-backend-contract.js';
 import { firewallPlan } from './contract/fixtures/firewall-plans.js';
-import { proxyPlan } from './contract/fixtures/proxy-plans.js';
-import { routePlan } from './contract/fixtures/route-plans.js';
+import { proxyPlan, proxyPlanWith, proxyServicePorts } from './contract/fixtures/proxy-plans.js';
+import { routeParts, routePlan, routePlanWith } from './contract/fixtures/route-plans.js';
 
 proxyBackendContract('MockProxyBackend', () => new MockProxyBackend());
 firewallBackendContract('MockFirewallBackend', () => new MockFirewallBackend());
@@ -41,12 +41,12 @@ describe('mock backends', () => {
       await backend.sync(proxyPlan());
       backend.failNextSync();
       const plan = proxyPlan();
-      await assert.rejects(backend.sync({ ...plan, servicePorts: [] }), (error: unknown) => {
+      await assert.rejects(backend.sync({ ...plan, servicePorts: fragmentMap([]) }), (error: unknown) => {
         assert.ok(error instanceof BackendError);
         assert.equal(error.command, 'mock');
         return true;
       });
-      assert.equal((await backend.describe()).plan?.servicePorts.length, 4);
+      assert.equal((await backend.describe()).plan?.servicePorts.size, 4);
       assert.equal(backend.syncs.length, 1);
       // The retry diffs against the state the failed sync left alone.
       assertCounts(await backend.sync(proxyPlan()), { full: false, changed: 0, removed: 0, unchanged: 4 });
@@ -72,15 +72,18 @@ describe('mock backends', () => {
   });
 
   describe('programmed state', () => {
-    it('is a copy: mutating the synced plan object afterwards changes nothing', async () => {
+    it('is frozen: the caller cannot change a synced fragment afterwards', async () => {
       const backend = new MockProxyBackend();
       const plan = proxyPlan();
       await backend.sync(plan);
-      (plan.servicePorts as ProxyPlan['servicePorts'][number][]).pop();
-      (plan.servicePorts[0]!.frontends[0] as Mutable<ProxyPlan['servicePorts'][number]['frontends'][number]>).port = 81;
-      assert.deepEqual((await backend.describe()).plan, proxyPlan());
-      // Syncing the mutated object is a real change: one port gone, one frontend changed.
-      assertCounts(await backend.sync(plan), { full: false, changed: 1, removed: 1, unchanged: 2 });
+      const web = plan.servicePorts.get('default/web:http/TCP');
+      assert.throws(() => {
+        (web!.frontends[0] as Mutable<NonNullable<typeof web>['frontends'][number]>).port = 81;
+      }, TypeError);
+      assert.throws(() => {
+        (plan as Mutable<typeof plan>).node = 'node-z';
+      }, TypeError);
+      assert.deepEqual(plain((await backend.describe()).plan), plain(proxyPlan()));
     });
 
     it('is deeply frozen for readers', async () => {
@@ -88,49 +91,41 @@ describe('mock backends', () => {
       await backend.sync(proxyPlan());
       const programmed = (await backend.describe()).plan!;
       assert.throws(() => {
-        (programmed.servicePorts as unknown[]).push({});
-      }, TypeError);
-      assert.throws(() => {
-        (programmed.servicePorts[0]!.clusterEndpoints[0] as Mutable<{ ip: string }>).ip = '10.9.9.9';
+        (programmed.servicePorts.get('default/web:http/TCP')!.clusterEndpoints[0] as Mutable<{ ip: string }>).ip = '10.9.9.9';
       }, TypeError);
       assert.ok(Object.isFrozen(backend.lastPlan?.settings.clusterCIDRs));
-    });
-
-    it('rejects a plan with two fragments of one key and keeps the previous state', async () => {
-      const backend = new MockProxyBackend();
-      await backend.sync(proxyPlan());
-      const plan = proxyPlan();
-      const duplicated = { ...plan, servicePorts: [...plan.servicePorts, plan.servicePorts[0]!] };
-      await assert.rejects(backend.sync(duplicated), (error: unknown) => {
-        assert.ok(error instanceof BackendError);
-        assert.match(error.message, /duplicate fragment key "servicePort\/default\/web:http\/TCP"/);
-        return true;
-      });
-      assert.equal((await backend.describe()).plan?.servicePorts.length, 4);
-      assert.equal(backend.syncs.length, 1);
     });
   });
 
   describe('fragment comparison', () => {
-    it('ignores key order and undefined optional fields', async () => {
+    it('counts a fragment rebuilt with equal content, keys in another order, as unchanged', async () => {
       const backend = new MockProxyBackend();
       await backend.sync(proxyPlan());
-      const plan = proxyPlan();
-      const [web, ...rest] = plan.servicePorts;
+      const [web, ...rest] = proxyServicePorts();
       const { key, ...others } = web!;
-      const reordered = { ...plan, servicePorts: [{ ...others, affinityTimeoutSeconds: undefined, key }, ...rest] };
-      assertCounts(await backend.sync(reordered), { full: false, changed: 0, removed: 0, unchanged: 4 });
+      assertCounts(await backend.sync(proxyPlanWith([{ ...others, key }, ...rest])), {
+        full: false,
+        changed: 0,
+        removed: 0,
+        unchanged: 4,
+      });
+    });
+
+    it('counts one change when a plan keeps every other fragment object of the last one', async () => {
+      const backend = new MockProxyBackend();
+      const first = proxyPlan();
+      await backend.sync(first);
+      const edited = proxyServicePorts()[1]!;
+      const second = proxyPlanWith(
+        first.servicePorts.values().map((port) => (port.key === edited.key ? { ...edited, portName: 'renamed' } : port)),
+      );
+      assertCounts(await backend.sync(second), { full: false, changed: 1, removed: 0, unchanged: 3 });
     });
 
     it('makes a sync full when the proxy settings change, still counting removals', async () => {
       const backend = new MockProxyBackend();
       await backend.sync(proxyPlan());
-      const plan = proxyPlan();
-      const masqueradeAll: ProxyPlan = {
-        ...plan,
-        settings: { ...plan.settings, masqueradeAll: true },
-        servicePorts: plan.servicePorts.slice(0, 3),
-      };
+      const masqueradeAll = proxyPlanWith(proxyServicePorts().slice(0, 3), { masqueradeAll: true });
       assertCounts(await backend.sync(masqueradeAll), { full: true, changed: 3, removed: 1, unchanged: 0 });
     });
 
@@ -139,7 +134,7 @@ describe('mock backends', () => {
       await backend.sync(firewallPlan());
       assertCounts(await backend.sync({ ...firewallPlan(), node: 'node-b' }), {
         full: true,
-        changed: 6,
+        changed: 9,
         removed: 0,
         unchanged: 0,
       });
@@ -164,7 +159,7 @@ describe('mock backends', () => {
         ],
       );
       assert.equal(backend.cleanups, 1);
-      assert.deepEqual(backend.lastPlan, routePlan());
+      assert.deepEqual(plain(backend.lastPlan), plain(routePlan()));
       assert.equal((await backend.describe()).plan, undefined);
     });
   });
@@ -179,7 +174,7 @@ describe('mock backends', () => {
     it('counts policies and isolated pods', async () => {
       const backend = new MockFirewallBackend();
       await backend.sync(firewallPlan());
-      assert.deepEqual((await backend.describe()).summary, ['3 policies, 2 isolated pods']);
+      assert.deepEqual((await backend.describe()).summary, ['3 policies, 2 isolated pods, 3 peer sets']);
     });
 
     it('counts routes and tunnels, then masquerade and BGP when present', async () => {
@@ -190,8 +185,8 @@ describe('mock backends', () => {
         'masquerade: 1 source CIDR',
         'bgp: AS 64512, 2 peers, 1 announcement',
       ]);
-      const plan = routePlan();
-      await backend.sync({ ...plan, routes: plan.routes.slice(0, 1), tunnels: [], masquerade: undefined, bgp: undefined });
+      const parts = routeParts();
+      await backend.sync(routePlanWith({ routes: parts.routes.slice(0, 1), tunnels: [] }));
       assert.deepEqual((await backend.describe()).summary, ['1 route, 0 tunnels']);
     });
 

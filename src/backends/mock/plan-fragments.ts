@@ -1,35 +1,15 @@
-import { BackendError } from '../../core/errors.js';
-
-/** One keyed piece of a plan: the unit a backend renders, and counts in a `SyncReport`. */
-export type PlanFragment = readonly [key: string, value: unknown];
+import { isDeepStrictEqual } from 'node:util';
+import { fragmentChanges, type FragmentMap } from '../../core/plan/fragment-map.js';
 
 /**
- * A stable text form of a plain value: object keys sorted and `undefined` properties dropped,
- * so two plans that differ only in key order or in an absent-versus-undefined optional field
- * compare equal, as they would once rendered into rules.
+ * How a mock sees one plan: its fragment maps by name (`servicePorts`, `policies`, ...), its
+ * single fragments (the masquerade, the BGP speaker; absent when undefined), and its plan-wide
+ * part.
  */
-export function fingerprint(value: unknown): string {
-  return JSON.stringify(value, (_key, field: unknown) => {
-    if (field === null || typeof field !== 'object' || Array.isArray(field)) return field;
-    const entries = Object.entries(field).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries);
-  });
-}
-
-/**
- * Fingerprints every fragment by key. A plan whose fragments share a key is malformed (two
- * service ports with one key would overwrite each other in any backend), so it is rejected
- * before anything is programmed.
- */
-export function fingerprintFragments(fragments: Iterable<PlanFragment>): Map<string, string> {
-  const fingerprints = new Map<string, string>();
-  for (const [key, value] of fragments) {
-    if (fingerprints.has(key)) {
-      throw new BackendError('mock', ['sync'], undefined, '', `duplicate fragment key "${key}"`);
-    }
-    fingerprints.set(key, fingerprint(value));
-  }
-  return fingerprints;
+export interface PlanParts {
+  readonly maps: Readonly<Record<string, FragmentMap<unknown>>>;
+  readonly singles: Readonly<Record<string, unknown>>;
+  readonly planWide: unknown;
 }
 
 /** How one sync's fragments compare with the previously programmed ones. */
@@ -40,23 +20,46 @@ export interface FragmentDiff {
   readonly unchanged: number;
 }
 
+/** How one sync's fragments compare with the previously programmed ones, with the changed keys per map. */
+export interface PlanPartsDiff extends FragmentDiff {
+  /** Keys of the changed fragments of each map. */
+  readonly changedKeys: Readonly<Record<string, readonly string[]>>;
+}
+
 /**
- * Counts what a sync changes. With no previous state (first sync, after cleanup, or after a
- * change of plan-wide settings) every fragment counts as changed.
+ * Counts what a sync changes, in time proportional to the change: fragment maps are compared
+ * with `fragmentChanges` (shared structure first, then value), single fragments by identity
+ * and then by value. With no previous plan every fragment counts as changed.
  */
-export function diffFragments(
-  previous: ReadonlyMap<string, string> | undefined,
-  next: ReadonlyMap<string, string>,
-): FragmentDiff {
+export function diffPlanParts(previous: PlanParts | undefined, next: PlanParts): PlanPartsDiff {
   let changed = 0;
-  let unchanged = 0;
-  for (const [key, print] of next) {
-    if (previous?.get(key) === print) unchanged++;
-    else changed++;
-  }
   let removed = 0;
-  for (const key of previous?.keys() ?? []) {
-    if (!next.has(key)) removed++;
+  let total = 0;
+  const changedKeys: Record<string, readonly string[]> = {};
+  for (const [name, map] of Object.entries(next.maps)) {
+    const diff = fragmentChanges(previous?.maps[name], map);
+    changedKeys[name] = diff.changed;
+    changed += diff.changed.length;
+    removed += diff.removed.length;
+    total += map.size;
   }
-  return { changed, removed, unchanged };
+  for (const [name, map] of Object.entries(previous?.maps ?? {})) {
+    if (!(name in next.maps)) removed += map.size;
+  }
+  for (const [name, value] of Object.entries(next.singles)) {
+    total++;
+    const before = previous?.singles[name];
+    if (before === undefined || (before !== value && !isDeepStrictEqual(before, value))) changed++;
+  }
+  for (const name of Object.keys(previous?.singles ?? {})) {
+    if (!(name in next.singles)) removed++;
+  }
+  return { changed, removed, unchanged: total - changed, changedKeys };
+}
+
+/** The number of fragments of a plan. */
+export function fragmentCount(parts: PlanParts): number {
+  let total = Object.keys(parts.singles).length;
+  for (const map of Object.values(parts.maps)) total += map.size;
+  return total;
 }

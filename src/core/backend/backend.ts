@@ -13,11 +13,24 @@ export interface ProgrammedState<Plan> {
   readonly summary: readonly string[];
 }
 
+/** Options of one {@link Backend.sync}. */
+export interface SyncOptions {
+  /**
+   * A periodic full resync: besides the plan's changes, read the kernel's state back and
+   * repair whatever drifted from what the backend programmed (a rule or route deleted by
+   * hand). Without it, a backend trusts its memory of what it programmed and writes only the
+   * fragments that changed since the last successful sync.
+   */
+  readonly resync?: boolean | undefined;
+}
+
 /**
  * The contract every backend of every concern honours:
  * - `sync(plan)` makes the kernel match the plan: idempotent, atomic where the kernel allows,
- *   and minimal (it changes only what differs from what it last programmed). A failed sync
- *   rejects with a `BackendError` and leaves the previous state in place.
+ *   and minimal: it compares the plan's fragment maps with those of the plan it last
+ *   programmed (`fragmentChanges`, proportional to the change) and writes only what changed
+ *   and removes only what is gone. A failed sync rejects with a `BackendError` and leaves the
+ *   previous state in place; the next sync compares against that state again.
  * - `cleanup()` removes everything this backend owns and nothing else.
  * - `describe()` says what is programmed now.
  */
@@ -26,7 +39,7 @@ export interface Backend<Plan> {
   readonly name: string;
   readonly concern: Concern;
   /** Makes the kernel match `plan`, changing only what differs from the last sync. */
-  sync(plan: Plan): Promise<SyncReport>;
+  sync(plan: Plan, options?: SyncOptions): Promise<SyncReport>;
   /** Removes everything this backend programmed, and nothing else. */
   cleanup(): Promise<void>;
   /** What is programmed now. */
