@@ -4,6 +4,7 @@ import { before, describe, it } from 'mocha';
 import type { ServicePortPlan } from '../../src/core/plan/index.js';
 import { planFirewall, planRoutes, planServices } from '../../src/core/planner/index.js';
 import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
+import { resolvedPolicy } from '../support/firewall-view.js';
 import { loadCluster } from '../../src/sources/load-cluster.js';
 
 const SEED_CLUSTER = fileURLToPath(new URL('../../examples/seed-cluster', import.meta.url));
@@ -27,7 +28,7 @@ describe('plans for examples/seed-cluster', () => {
 
   function servicePort(node: string, key: string): ServicePortPlan {
     const plan = planServices(snapshot, node, { clusterCIDRs: CLUSTER_CIDRS });
-    const found = plan.servicePorts.find((candidate) => candidate.key === key);
+    const found = plan.servicePorts.get(key);
     assert.ok(found, `no service port ${key} on ${node}`);
     return found;
   }
@@ -35,7 +36,7 @@ describe('plans for examples/seed-cluster', () => {
   describe('firewall', () => {
     it('isolates secure/vault-1 on kube-node1 for ingress by both secure policies, and not for egress', () => {
       const plan = planFirewall(snapshot, 'kube-node1');
-      const vault = plan.pods.find((pod) => pod.pod === 'secure/vault-1');
+      const vault = plan.pods.get('secure/vault-1');
       assert.ok(vault);
       assert.deepEqual([...vault.ingressPolicies].sort(), ['secure/allow-frontend-to-vault', 'secure/default-deny-ingress']);
       assert.deepEqual(vault.egressPolicies, []);
@@ -44,20 +45,18 @@ describe('plans for examples/seed-cluster', () => {
     it('leaves pods no policy selects open, and keeps the hostNetwork pod out', () => {
       const plan = planFirewall(snapshot, 'kube-node1');
       for (const key of ['frontend/gateway-1', 'kube-system/coredns-b']) {
-        const pod = plan.pods.find((candidate) => candidate.pod === key);
+        const pod = plan.pods.get(key);
         assert.ok(pod, key);
         assert.deepEqual([pod.ingressPolicies, pod.egressPolicies], [[], []], key);
       }
-      assert.equal(plan.pods.some((pod) => pod.pod === 'monitoring/node-exporter-kube-node1'), false);
+      assert.equal(plan.pods.has('monitoring/node-exporter-kube-node1'), false);
       // kube-node1 has 6 pods, one of them hostNetwork.
-      assert.equal(plan.pods.length, 5);
+      assert.equal(plan.pods.size, 5);
     });
 
     it('lets only role=frontend pods of team=frontend namespaces reach vault, on TCP 8080', () => {
       const plan = planFirewall(snapshot, 'kube-node1');
-      const policy = plan.policies.find((candidate) => candidate.key === 'secure/allow-frontend-to-vault');
-      assert.ok(policy);
-      assert.deepEqual(policy.targetPodIPs, ['10.1.1.4']);
+      const policy = resolvedPolicy(plan, 'secure/allow-frontend-to-vault');
       assert.equal(policy.ingress.length, 1);
       const rule = policy.ingress[0];
       assert.ok(rule && !rule.peers.any);
@@ -71,15 +70,17 @@ describe('plans for examples/seed-cluster', () => {
     });
 
     it('makes secure/default-deny-ingress a deny-all for vault-1', () => {
-      const policy = planFirewall(snapshot, 'kube-node1').policies.find((candidate) => candidate.key === 'secure/default-deny-ingress');
-      assert.ok(policy);
+      const plan = planFirewall(snapshot, 'kube-node1');
+      const policy = resolvedPolicy(plan, 'secure/default-deny-ingress');
       assert.deepEqual(policy.policyTypes, ['Ingress']);
-      assert.deepEqual(policy.targetPodIPs, ['10.1.1.4']);
+      // vault-1 (10.1.1.4) is the only pod it isolates on kube-node1.
+      const isolated = plan.pods.values().filter((pod) => pod.ingressPolicies.includes('secure/default-deny-ingress'));
+      assert.deepEqual(isolated.map((pod) => pod.ips.map((address) => address.ip)), [['10.1.1.4']]);
       assert.deepEqual(policy.ingress, []);
     });
 
     it('plans no policy on kube-master, where only coredns-a runs', () => {
-      assert.deepEqual(planFirewall(snapshot, 'kube-master').policies, []);
+      assert.equal(planFirewall(snapshot, 'kube-master').policies.size, 0);
     });
   });
 
@@ -111,9 +112,9 @@ describe('plans for examples/seed-cluster', () => {
 
     it('does not proxy the headless backend/db service', () => {
       const plan = planServices(snapshot, 'kube-node2', { clusterCIDRs: CLUSTER_CIDRS });
-      assert.equal(plan.servicePorts.some((port) => port.service === 'backend/db'), false);
+      assert.equal(plan.servicePorts.values().some((port) => port.service === 'backend/db'), false);
       // 9 services, less headless db; kube-dns has 3 ports: 8 + 2 = 10 service ports.
-      assert.equal(plan.servicePorts.length, 10);
+      assert.equal(plan.servicePorts.size, 10);
     });
   });
 
@@ -121,14 +122,14 @@ describe('plans for examples/seed-cluster', () => {
     it("routes kube-node1 to the three other nodes' pod CIDRs via their InternalIPs", () => {
       const plan = planRoutes(snapshot, 'kube-node1', { clusterCIDRs: CLUSTER_CIDRS });
       assert.deepEqual(
-        plan.routes.map((route) => [route.destination, route.kind, route.gateway, route.node]),
+        plan.routes.values().map((route) => [route.destination, route.kind, route.gateway, route.node]),
         [
           ['10.1.0.0/24', 'direct', '192.168.1.99', 'kube-master'],
           ['10.1.2.0/24', 'direct', '192.168.1.101', 'kube-node2'],
           ['10.1.3.0/24', 'direct', '192.168.1.102', 'kube-node3'],
         ],
       );
-      assert.deepEqual(plan.tunnels, []);
+      assert.equal(plan.tunnels.size, 0);
     });
   });
 });

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import type { ModelObject, NetworkPolicy, NetworkPolicyPeer } from '../../src/core/model/index.js';
-import type { FirewallPlan, PolicyPlan } from '../../src/core/plan/index.js';
-import { planFirewall } from '../../src/core/planner/index.js';
+import type { FirewallPlan } from '../../src/core/plan/index.js';
+import { planFirewall } from '../../src/core/planner/firewall/index.js';
 import { namespace, pod, policy, rule, selector } from './model-factories.js';
 import { snapshotOf } from '../support/array-snapshot.js';
+import { resolvedPolicies, resolvedPolicy, type ResolvedPolicy } from '../support/firewall-view.js';
 
 const LOCAL = 'n1';
 
@@ -50,10 +51,8 @@ function planWith(...policies: NetworkPolicy[]): FirewallPlan {
   return planFirewall(snapshotOf(...cluster, ...policies), LOCAL);
 }
 
-function policyPlan(plan: FirewallPlan, key: string): PolicyPlan {
-  const found = plan.policies.find((p) => p.key === key);
-  assert.ok(found, `policy ${key} not in plan`);
-  return found;
+function policyPlan(plan: FirewallPlan, key: string): ResolvedPolicy {
+  return resolvedPolicy(plan, key);
 }
 
 /** An ingress policy on prod/db with one rule of the given peers. */
@@ -70,9 +69,10 @@ function peerIPs(plan: FirewallPlan, key: string): readonly string[] {
 describe('planFirewall', () => {
   describe('pods and isolation', () => {
     it('lists local pods with IPs, not hostNetwork, none isolated without policies', () => {
-      assert.deepEqual(planWith(), {
-        node: 'n1',
-        pods: [
+      const plan = planWith();
+      assert.deepEqual(plan.policies.size, 0);
+      assert.deepEqual(plan.peerSets.size, 0);
+      assert.deepEqual(plan.pods.values(), [
           { pod: 'prod/db', ips: [{ ip: '10.244.0.12', family: 'IPv4' }], ingressPolicies: [], egressPolicies: [] },
           {
             pod: 'prod/web-1',
@@ -84,9 +84,7 @@ describe('planFirewall', () => {
             egressPolicies: [],
           },
           { pod: 'prod/web-2', ips: [{ ip: '10.244.0.11', family: 'IPv4' }], ingressPolicies: [], egressPolicies: [] },
-        ],
-        policies: [],
-      });
+      ]);
     });
 
     it('isolates only the selected pods, and plans only policies selecting a local pod', () => {
@@ -96,18 +94,17 @@ describe('planFirewall', () => {
         policy('dev/all', {}),
       );
       assert.deepEqual(
-        plan.pods.map((p) => [p.pod, p.ingressPolicies, p.egressPolicies]),
+        plan.pods.values().map((p) => [p.pod, p.ingressPolicies, p.egressPolicies]),
         [
           ['prod/db', [], []],
           ['prod/web-1', ['prod/web-deny'], []],
           ['prod/web-2', ['prod/web-deny'], []],
         ],
       );
-      assert.deepEqual(plan.policies, [
+      assert.deepEqual(resolvedPolicies(plan), [
         {
           key: 'prod/web-deny',
           policyTypes: ['Ingress'],
-          targetPodIPs: ['10.244.0.10', '10.244.0.11', 'fd10::10'],
           ingress: [],
           egress: [],
         },
@@ -121,13 +118,12 @@ describe('planFirewall', () => {
           egress: [rule([{ podSelector: selector({ app: 'db' }) }])],
         }),
       );
-      const web1 = plan.pods.find((p) => p.pod === 'prod/web-1');
+      const web1 = plan.pods.values().find((p) => p.pod === 'prod/web-1');
       assert.deepEqual(web1?.ingressPolicies, ['prod/web-out']);
       assert.deepEqual(web1?.egressPolicies, ['prod/web-out']);
       assert.deepEqual(policyPlan(plan, 'prod/web-out'), {
         key: 'prod/web-out',
         policyTypes: ['Ingress', 'Egress'],
-        targetPodIPs: ['10.244.0.10', '10.244.0.11', 'fd10::10'],
         ingress: [],
         egress: [{ peers: { any: false, podIPs: ['10.244.0.12'], cidrs: [] }, ports: [] }],
       });
@@ -147,7 +143,7 @@ describe('planFirewall', () => {
           egress: [rule()],
         }),
       );
-      const db = plan.pods.find((p) => p.pod === 'prod/db');
+      const db = plan.pods.values().find((p) => p.pod === 'prod/db');
       assert.deepEqual(db?.ingressPolicies, ['prod/ingress-only']);
       assert.deepEqual(db?.egressPolicies, ['prod/egress-only']);
       assert.deepEqual(policyPlan(plan, 'prod/egress-only').ingress, []);

@@ -6,3 +6,4 @@
 export * from './routes/index.js';
 export * from './services/index.js';
 export * from './firewall/index.js';
+export * from './concern-planner.js';

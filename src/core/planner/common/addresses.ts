@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
  * the bulk of a cluster's addresses, is read without a full parse; an unparsable string gets
  * the empty key and sorts first.
  */
-function addressKey(address: string): string {
+export function addressKey(address: string): string {
   if (!address.includes(':')) {
     const octets = address.split('.');
     if (octets.length !== 4) return '';

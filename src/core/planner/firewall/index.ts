@@ -1,1 +1,2 @@
 export * from './plan-firewall.js';
+export { FirewallPlanner } from './firewall-planner.js';

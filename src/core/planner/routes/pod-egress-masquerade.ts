@@ -1,37 +1,27 @@
-import { ipFamilyOf } from '../../model/ip-family.js';
-import type { Node } from '../../model/index.js';
 import type { PodEgressMasquerade } from '../../plan/index.js';
-import { sortedUniqueCidrs } from '../common/addresses.js';
+import type { RouteIndex } from './route-index.js';
 
 /**
- * Masquerade for traffic from this node's pods to destinations outside the cluster.
+ * Masquerade for traffic from this node's pods to destinations outside the cluster
+ * (kube-router's `--enable-pod-egress`).
  *
- * - `sources`: the local node's pod CIDRs.
+ * - `sources`: this node's pod CIDRs.
  * - `exceptDestinations`: the cluster CIDRs (or, when none are configured, every node's pod
  *   CIDRs), plus every node's InternalIPs as host CIDRs (`/32`, `/128`), as kube-router keeps
- *   pod traffic to node addresses unmasqueraded (its `kube-router-node-ips` set).
+ *   pod traffic to node addresses unmasqueraded (its `kube-router-node-ips` set). Distinct,
+ *   numerically sorted, IPv4 first.
  *
  * Families are mixed in both lists; a backend takes the entries of the family it programs.
+ * A default route (`0.0.0.0/0`) given as a pod CIDR is in neither list: as a source it would
+ * masquerade the node's own traffic, as an exception it would turn masquerading off.
  *
- * @returns undefined when the local node has no pod CIDR yet: there is nothing to masquerade.
+ * @returns undefined when this node is unknown or has no pod CIDR: nothing to masquerade.
  */
-export function planPodEgressMasquerade(
-  local: Node,
-  nodes: readonly Node[],
-  clusterCIDRs: readonly string[],
-): PodEgressMasquerade | undefined {
-  if (local.podCIDRs.length === 0) return undefined;
-  const podNetworks = clusterCIDRs.length > 0 ? clusterCIDRs : nodes.flatMap((node) => node.podCIDRs);
-  const nodeAddresses = nodes.flatMap((node) => node.internalIPs.map(hostCidr));
-  return {
-    sources: sortedUniqueCidrs(local.podCIDRs),
-    exceptDestinations: sortedUniqueCidrs([
-      ...podNetworks,
-      ...nodeAddresses,
-    ]),
-  };
-}
-
-function hostCidr(address: string): string {
-  return `${address}/${ipFamilyOf(address) === 'IPv4' ? 32 : 128}`;
+export function planPodEgressMasquerade(index: RouteIndex): PodEgressMasquerade | undefined {
+  const local = index.local;
+  if (local === undefined || local.podCidrs.length === 0) return undefined;
+  const sources = [...new Map(local.podCidrs.map((cidr) => [cidr.sortKey, cidr.text])).entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, text]) => text);
+  return { sources, exceptDestinations: index.exceptions.list() };
 }
