@@ -1,3 +1,5 @@
+import type { ControllerTimings } from '../core/controller/controller-types.js';
+
 /**
  * The reference agent's configuration, named after kube-router's flags where the meaning is
  * the same (`--run-router`, `--cluster-cidr`, ...).
@@ -17,6 +19,13 @@ export interface AgentConfig {
   readonly masqueradeAll: boolean;
   /** Addresses NodePorts listen on (`--nodeport-bindon-all-ip` is the default: empty). */
   readonly nodePortAddresses: readonly string[];
+  /**
+   * How often each concern's controller may reconcile, resyncs in full and retries
+   * (kube-proxy's `--min-sync-period`; kube-router's `--routes-sync-period`,
+   * `--iptables-sync-period`, `--ipvs-sync-period`). Defaults: at most one reconcile a
+   * second, a full resync every 5 minutes, retries after 1 s doubling up to 60 s.
+   */
+  readonly timings?: ControllerTimings | undefined;
 }
 
 /** Injection token for the `AgentConfig` (tsyringe). */

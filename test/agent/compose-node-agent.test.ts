@@ -4,9 +4,15 @@ import { before, describe, it } from 'mocha';
 import type { AgentConfig } from '../../src/agent/agent-config.js';
 import { composeNodeAgent, mockBackends, type BackendFactories } from '../../src/agent/compose.js';
 import { MockFirewallBackend, MockProxyBackend, MockRouteBackend } from '../../src/backends/mock/index.js';
+import { defaultPlanners, type PlannerFactory } from '../../src/agent/planners.js';
+import { fullPlanner } from '../../src/core/controller/full-planner.js';
+import { ManualClock } from '../../src/core/controller/manual-clock.js';
+import { InMemorySyncMetrics } from '../../src/core/controller/sync-metrics.js';
 import { BackendError } from '../../src/core/errors.js';
+import { ClusterStore } from '../../src/core/store/cluster-store.js';
 import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
 import { loadCluster } from '../../src/sources/load-cluster.js';
+import { ManifestSource } from '../../src/sources/manifest-source.js';
 
 const SEED_CLUSTER = fileURLToPath(new URL('../../examples/seed-cluster', import.meta.url));
 
@@ -63,7 +69,7 @@ describe('composeNodeAgent', () => {
     snapshot = loaded.snapshot;
   });
 
-  it('runs only the enabled concerns', async () => {
+  it('runs only the enabled concerns, and makes backends only for them', async () => {
     const { factories, made } = keptMocks();
     const agent = composeNodeAgent('kube-node1', config({ runFirewall: true }), factories);
     const result = await agent.syncOnce(snapshot);
@@ -74,10 +80,10 @@ describe('composeNodeAgent', () => {
     assert.equal(result.firewall.concern, 'firewall');
     assert.equal(result.firewall.report.backend, 'mock');
     assert.equal(result.firewall.plan.node, 'kube-node1');
-    const mocks = mocksOf(made, 'kube-node1');
-    assert.equal(mocks.route.syncs.length, 0);
-    assert.equal(mocks.proxy.syncs.length, 0);
-    assert.equal(mocks.firewall.syncs.length, 1);
+    const mocks = made.get('kube-node1');
+    assert.equal(mocks?.route, undefined);
+    assert.equal(mocks?.proxy, undefined);
+    assert.equal(mocks?.firewall?.syncs.length, 1);
   });
 
   it('hands each concern the plan for its node, with the configured cluster CIDRs', async () => {
@@ -86,7 +92,7 @@ describe('composeNodeAgent', () => {
     assert.ok(result.route && result.proxy && result.firewall);
     assert.equal(result.route.plan.node, 'kube-node1');
     assert.deepEqual(
-      result.route.plan.routes.map((route) => route.destination),
+      [...result.route.plan.routes.values()].map((route) => route.destination),
       ['10.1.0.0/24', '10.1.2.0/24', '10.1.3.0/24'],
     );
     assert.deepEqual(result.route.plan.masquerade?.sources, ['10.1.1.0/24']);
@@ -158,5 +164,52 @@ describe('composeNodeAgent', () => {
     // Only the next sync fails: a retry succeeds.
     const retried = await agent.syncOnce(snapshot);
     assert.ok(retried.firewall);
+  });
+
+  it('runs until stopped over a store fed by manifests, with the runtime and planners it is given', async () => {
+    const clock = new ManualClock();
+    const metrics = new InMemorySyncMetrics();
+    const asked: string[] = [];
+    const planners: PlannerFactory = {
+      ...defaultPlanners,
+      route: (node, agentConfig) => {
+        asked.push(`${node} ${agentConfig.clusterCIDRs.join(',')}`);
+        return defaultPlanners.route(node, agentConfig);
+      },
+    };
+    const { factories, made } = keptMocks();
+    const agent = composeNodeAgent('kube-node1', EVERYTHING, factories, { planners, runtime: { clock, metrics } });
+    assert.deepEqual(asked, ['kube-node1 10.1.0.0/16']);
+    const store = new ClusterStore();
+    const source = new ManifestSource([SEED_CLUSTER]);
+    agent.start(store);
+    await source.start(store);
+    await clock.runDue();
+    await agent.whenIdle();
+    const mocks = mocksOf(made, 'kube-node1');
+    const routes = (await mocks.route.describe()).plan?.routes;
+    assert.deepEqual([...(routes?.values() ?? [])].map((route) => route.destination), ['10.1.0.0/24', '10.1.2.0/24', '10.1.3.0/24']);
+    assert.equal(mocks.proxy.syncs.length, 1);
+    assert.equal(mocks.firewall.syncs.length, 1);
+    assert.deepEqual(metrics.concerns(), ['firewall', 'proxy', 'route']);
+    await agent.stop();
+  });
+
+  it('uses a planner made by fullPlanner for a custom planner factory', async () => {
+    let planned = 0;
+    const planners: PlannerFactory = {
+      ...defaultPlanners,
+      firewall: (node, agentConfig) => {
+        const inner = defaultPlanners.firewall(node, agentConfig);
+        return fullPlanner('counting firewall', (current) => {
+          planned++;
+          return inner.full(current);
+        });
+      },
+    };
+    const agent = composeNodeAgent('kube-node2', config({ runFirewall: true }), mockBackends, { planners });
+    const result = await agent.syncOnce(snapshot);
+    assert.equal(planned, 1);
+    assert.equal(result.firewall?.plan.node, 'kube-node2');
   });
 });

@@ -93,6 +93,8 @@ describe('kube-router agent (end to end)', function () {
     });
 
     it('shows the prometheus pod as a local NodePort endpoint on kube-node2 only', () => {
+      // The NodePort listens on kube-node2's InternalIP (nodes.yaml), not on a placeholder.
+      assert.match(sectionOf(all.stdout, 'kube-node2'), /NodePort 192\.168\.1\.101:30090 \(local\)/);
       assert.match(sectionOf(all.stdout, 'kube-node2'), /-> local: 10\.1\.2\.5:9090/);
       assert.doesNotMatch(sectionOf(all.stdout, 'kube-node1'), /-> local: 10\.1\.2\.5:9090/);
     });
