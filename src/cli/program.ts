@@ -3,6 +3,7 @@ import { BackendError, ConfigError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerLabCommands } from './commands/lab.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 
 /** Builds the `kube-router` command with every subcommand registered. */
 export function buildProgram(): Command {
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
   registerInspectCommand(program);
   registerAgentCommand(program);
   registerLabCommands(program);
+  registerSimulateCommand(program);
   return program;
 }
 
