@@ -32,3 +32,4 @@ export { LAB_NETNS_PREFIX, NODE_BRIDGE } from './names.js';
 export { formatLabSummary, formatProbe } from './report.js';
 export { runLabDemo } from './demo.js';
 export type { DemoStep, LabDemoOptions } from './demo.js';
+export * from './vm/index.js';

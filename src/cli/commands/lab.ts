@@ -9,9 +9,13 @@ import {
   formatLabSummary,
   formatMatrix,
   formatProbe,
+  KernelVmError,
   Lab,
+  passableEnvironment,
   removeAllRuns,
+  runInKernelVm,
   runLabDemo,
+  visibleInGuest,
   type LabProtocol,
 } from '../../lab/index.js';
 import { loadCluster } from '../../sources/load-cluster.js';
@@ -37,6 +41,12 @@ function parseTimeout(value: string): number {
 
 function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new ConfigError('the lab needs root (it creates network namespaces)');
+}
+
+function parseVmTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) throw new ConfigError(`--timeout: "${value}" is not a number of seconds (1-3600)`);
+  return seconds;
 }
 
 async function loadSnapshot(files: readonly string[]): Promise<Awaited<ReturnType<typeof loadCluster>>['snapshot']> {
@@ -139,5 +149,49 @@ export function registerLabCommands(program: Command): void {
         '--run-router', '--run-firewall', '--run-service-proxy',
       ];
       await runLabDemo(await loadSnapshot(files), { agentCommand });
+    });
+
+  registerLabVmCommand(lab);
+}
+
+/**
+ * `kube-router lab vm -- COMMAND...`: the command in a VM booting Debian's kernel under qemu,
+ * for the kernel features this machine's kernel lacks. Its output is streamed and its exit
+ * code becomes the CLI's; a VM that cannot run or start is one line and exit 2.
+ */
+function registerLabVmCommand(lab: Command): void {
+  lab
+    .command('vm')
+    .description(
+      "run a command in a VM booting Debian's kernel under qemu's software emulation, with this machine's " +
+        'root shared read-only and no network device; exits with the command\'s exit code (needs root, ' +
+        'qemu-system-x86, linux-image-amd64, busybox-static)',
+    )
+    .option('--timeout <seconds>', 'kill the VM after this long, boot included', parseVmTimeout, 300)
+    .option('--console', "show the guest's serial console on standard error")
+    .argument('<command...>', 'program and arguments; put them after -- so their options are not read as these')
+    .action(async (command: string[], options: { timeout: number; console?: boolean }) => {
+      // The guest sees the host's root, so the directory is kept; /tmp and /run are the
+      // guest's own, so a directory there does not exist inside.
+      const here = process.cwd();
+      const cwd = visibleInGuest(here) ? here : '/';
+      if (cwd !== here) console.error(`kube-router: ${here} is not visible in the VM; running in /`);
+      try {
+        const result = await runInKernelVm({
+          command,
+          cwd,
+          // As a command run on the host would get it; the guest runs the host's programs.
+          env: passableEnvironment(process.env),
+          timeoutMs: options.timeout * 1000,
+          onStdout: (chunk) => process.stdout.write(chunk),
+          onStderr: (chunk) => process.stderr.write(chunk),
+          onConsole: options.console ? (text) => process.stderr.write(text) : undefined,
+        });
+        process.exitCode = result.exitCode;
+      } catch (error) {
+        if (!(error instanceof KernelVmError)) throw error;
+        console.error(`kube-router: ${error.message}`);
+        process.exitCode = 2;
+      }
     });
 }
