@@ -33,21 +33,18 @@ const options = { clusterCIDRs: ['10.0.0.0/8'] };
 const services = planServices(snapshot, node, options);
 const firewall = planFirewall(snapshot, node);
 const routes = planRoutes(snapshot, node, options);
-const endpoints = services.servicePorts.reduce((sum, port) => sum + port.clusterEndpoints.length, 0);
-const peerIPs = firewall.policies.reduce(
-  (sum, policy) => sum + policy.ingress.reduce((inner, rule) => inner + (rule.peers.any ? 0 : rule.peers.podIPs.length), 0),
-  0,
-);
+const endpoints = services.servicePorts.values().reduce((sum, port) => sum + port.clusterEndpoints.length, 0);
+const peerIPs = firewall.peerSets.values().reduce((sum, set) => sum + (set.kind === 'pods' ? set.addresses.length : 0), 0);
 
 const serviceMs = medianOf(() => planServices(snapshot, node, options));
 const firewallMs = medianOf(() => planFirewall(snapshot, node));
 const routeMs = medianOf(() => planRoutes(snapshot, node, options));
 printTable(`Planners for one node at the envelope (median of ${ROUNDS})`, [
-  ['planServices: service ports / endpoints planned', `${services.servicePorts.length} / ${endpoints}`],
+  ['planServices: service ports / endpoints planned', `${services.servicePorts.size} / ${endpoints}`],
   ['planServices', ms(serviceMs)],
-  ['planServices per service port', ms(serviceMs / services.servicePorts.length)],
-  ['planFirewall: policies / peer IPs resolved', `${firewall.policies.length} / ${peerIPs}`],
+  ['planServices per service port', ms(serviceMs / services.servicePorts.size)],
+  ['planFirewall: policies / peer sets / peer IPs in them', `${firewall.policies.size} / ${firewall.peerSets.size} / ${peerIPs}`],
   ['planFirewall', ms(firewallMs)],
-  ['planRoutes: routes', String(routes.routes.length)],
+  ['planRoutes: routes', String(routes.routes.size)],
   ['planRoutes', ms(routeMs)],
 ]);

@@ -9,7 +9,15 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BENCHMARKS: readonly string[] = ['store-memory', 'planners', 'lab-timing'];
+const BENCHMARKS: readonly string[] = [
+  'store-memory',
+  'sorted-table-vs-btree',
+  'planners',
+  'pipeline',
+  'route-backend',
+  'lab-timing',
+  'kernel-vm',
+];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
