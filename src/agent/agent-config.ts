@@ -1,4 +1,5 @@
 import type { ControllerTimings } from '../core/controller/controller-types.js';
+import type { TunnelType } from '../core/plan/route-plan.js';
 
 /**
  * The reference agent's configuration, named after kube-router's flags where the meaning is
@@ -19,6 +20,18 @@ export interface AgentConfig {
   readonly masqueradeAll: boolean;
   /** Addresses NodePorts listen on (`--nodeport-bindon-all-ip` is the default: empty). */
   readonly nodePortAddresses: readonly string[];
+  /**
+   * This node's underlay subnets (the networks of the interface holding its InternalIP, e.g.
+   * `192.168.1.100/24`): nodes inside are reached directly, others through tunnels when the
+   * overlay is on. Empty or absent: every node counts as on this node's subnet.
+   */
+  readonly underlayCIDRs?: readonly string[] | undefined;
+  /** Tunnel to nodes off this node's subnets (`--enable-overlay`); default true. */
+  readonly enableOverlay?: boolean | undefined;
+  /** `subnet` tunnels only across subnets, `full` to every node (`--overlay-type`); default `subnet`. */
+  readonly overlayType?: 'subnet' | 'full' | undefined;
+  /** The tunnel encapsulation (`--overlay-encap`); default `ipip`, as in kube-router. */
+  readonly overlayEncap?: TunnelType | undefined;
   /**
    * How often each concern's controller may reconcile, resyncs in full and retries
    * (kube-proxy's `--min-sync-period`; kube-router's `--routes-sync-period`,

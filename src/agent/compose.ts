@@ -3,6 +3,9 @@ import { container as rootContainer, instanceCachingFactory, type DependencyCont
 import type { FirewallBackend, ProxyBackend, RouteBackend } from '../core/backend/index.js';
 import { FIREWALL_BACKEND, PROXY_BACKEND, ROUTE_BACKEND } from '../core/backend/index.js';
 import { MockFirewallBackend, MockProxyBackend, MockRouteBackend } from '../backends/mock/index.js';
+import { NetlinkRouteBackend, type NetlinkRouteBackendOptions } from '../backends/netlink/netlink-route-backend.js';
+import type { CommandRunner } from '../core/ports/command-runner.js';
+import type { NetlinkPort } from '../core/ports/netlink.js';
 import { AGENT_CONFIG, NODE_NAME, type AgentConfig } from './agent-config.js';
 import { AGENT_RUNTIME, type AgentRuntime } from './agent-runtime.js';
 import { NodeAgent } from './node-agent.js';
@@ -24,6 +27,20 @@ export const mockBackends: BackendFactories = {
   proxy: () => new MockProxyBackend(),
   firewall: () => new MockFirewallBackend(),
 };
+
+/**
+ * `base` with routes programmed in the kernel by a {@link NetlinkRouteBackend} over `port`
+ * (which programs the network namespace it was opened in: an agent running on the node, or in
+ * the node's namespace, opens the real `RtnetlinkPort` there) and `runner` (for `nft`).
+ */
+export function withNetlinkRoutes(
+  base: BackendFactories,
+  port: NetlinkPort,
+  runner: CommandRunner,
+  options: NetlinkRouteBackendOptions = {},
+): BackendFactories {
+  return { ...base, route: () => new NetlinkRouteBackend(port, runner, options) };
+}
 
 /** Options of {@link composeNodeAgent}. */
 export interface ComposeOptions {

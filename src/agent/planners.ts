@@ -24,7 +24,13 @@ export const PLANNER_FACTORY = Symbol.for('kube-router.PlannerFactory');
 
 /** The route planner's options from the agent's config. */
 export function routePlanOptions(config: AgentConfig): RoutePlanOptions {
-  return { clusterCIDRs: [...config.clusterCIDRs] };
+  return {
+    clusterCIDRs: [...config.clusterCIDRs],
+    ...(config.underlayCIDRs === undefined ? {} : { underlayCIDRs: [...config.underlayCIDRs] }),
+    ...(config.enableOverlay === undefined ? {} : { enableOverlay: config.enableOverlay }),
+    ...(config.overlayType === undefined ? {} : { overlayType: config.overlayType }),
+    ...(config.overlayEncap === undefined ? {} : { tunnelType: config.overlayEncap }),
+  };
 }
 
 /** The service proxy planner's options from the agent's config. */

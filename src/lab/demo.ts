@@ -16,6 +16,13 @@ export interface LabDemoOptions extends Pick<LabUpOptions, 'runner' | 'stateRoot
    * the demo runs it once inside each node's namespace. Omitted: no agent is run.
    */
   readonly agentCommand?: readonly string[];
+  /**
+   * This CLI as an argv prefix, and the manifests: with both, every node runs the reference
+   * agent continuously (`agent --watch --run-router --route-backend netlink`), so pods reach
+   * pods on other nodes through kernel routes it programmed.
+   */
+  readonly cli?: readonly string[];
+  readonly manifests?: readonly string[];
 }
 
 /** One step of the demo and what it found. */
@@ -35,17 +42,27 @@ export interface DemoStep {
 export async function runLabDemo(snapshot: ClusterSnapshot, options: LabDemoOptions = {}): Promise<DemoStep[]> {
   const print = options.print ?? ((line: string) => console.log(line));
   const started = Date.now();
-  const lab = await Lab.up(snapshot, { runner: options.runner, stateRoot: options.stateRoot });
+  const routing = options.cli !== undefined && options.manifests !== undefined;
+  const lab = await Lab.up(snapshot, {
+    runner: options.runner,
+    stateRoot: options.stateRoot,
+    agents: routing
+      ? { command: options.cli as readonly string[], manifests: options.manifests as readonly string[], routeBackend: 'netlink', overlayEncap: 'vxlan' }
+      : undefined,
+  });
   const removeHandlers = lab.downOnSignals();
   const steps: DemoStep[] = [];
   try {
     print(`up in ${Date.now() - started} ms`);
     for (const line of formatLabSummary(lab)) print(line);
+    if (routing) {
+      print('route agents: the reference agent runs in every node\'s namespace (agent --watch --run-router), programming kernel routes with the netlink route backend; every one has finished its first sync');
+    }
     await runNodeAgents(lab, options.agentCommand, print);
     const ownPods = lab.topology.pods.filter((pod) => !pod.hostNetwork);
     for (const step of [
       () => sameNode(lab, ownPods),
-      () => acrossNodes(lab, ownPods),
+      () => acrossNodes(lab, ownPods, routing),
       () => serviceBalancing(lab, snapshot, ownPods, options.serviceConnections ?? 6),
       () => nodePort(lab, snapshot),
       () => networkPolicy(lab, snapshot, ownPods),
@@ -89,16 +106,16 @@ function summariseAgentOutput(stdout: string): AgentRunSummary {
 
 /**
  * Runs the reference agent once inside each node's namespace, as it would run on that node,
- * and prints what it planned. It runs with the mock backends, so nothing reaches the kernel
- * yet; the demo says so rather than pretend.
+ * and prints what it planned. It runs with the mock backends, so this run programs nothing;
+ * the demo says so rather than pretend (routes come from the watching agents instead).
  */
 async function runNodeAgents(lab: Lab, command: readonly string[] | undefined, print: (line: string) => void): Promise<void> {
   if (!command) {
     print('node agents: not started');
     return;
   }
-  print('node agents: the reference agent runs once inside each node\'s namespace, with the mock backends');
-  print('  (kernel backends — netlink routes, iptables/IPVS/nftables proxy, firewall — arrive with the concern issues, so nothing is programmed in the kernel yet)');
+  print('node agents: the reference agent also runs once inside each node\'s namespace with the mock backends, to show what it plans for every concern');
+  print('  (the service proxy and firewall are planned but not programmed in the kernel by the demo yet)');
   const lines = await Promise.all(lab.topology.nodes.map(async (node) => {
     try {
       const { stdout } = await lab.exec(node.name, [...command, '--hostname-override', node.name, '--output', 'json'], { timeoutMs: 30_000 });
@@ -137,13 +154,22 @@ async function sameNode(lab: Lab, pods: readonly LabPodPlan[]): Promise<DemoStep
   return { title, results: [] };
 }
 
-async function acrossNodes(lab: Lab, pods: readonly LabPodPlan[]): Promise<DemoStep> {
+async function acrossNodes(lab: Lab, pods: readonly LabPodPlan[], routing: boolean): Promise<DemoStep> {
   const from = pods[0];
   const to = pods.find((pod) => pod.node !== from?.node);
+  const results = from && to ? [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })] : [];
+  if (!routing) {
+    return {
+      title: 'pod to pod across nodes',
+      missing: 'no route agents were started, so no routes to other nodes\' pod CIDRs are programmed: run the demo from the CLI (kube-router lab demo), or lab up --run-router --route-backend netlink',
+      results,
+    };
+  }
+  const failed = results.some((result) => !result.connected);
   return {
-    title: 'pod to pod across nodes',
-    missing: 'no routes to other nodes\' pod CIDRs are programmed — the routing controller arrives with the routing issue',
-    results: from && to ? [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })] : [],
+    title: 'pod to pod across nodes (routes programmed by the agents\' netlink route backend in each node\'s kernel)',
+    missing: failed ? 'the probe failed although the agents programmed routes: see the agents\' logs in the run directory' : undefined,
+    results,
   };
 }
 
@@ -174,7 +200,7 @@ async function serviceBalancing(
   const balance = counts.size > 0 ? ` (answers per endpoint: ${[...counts].map(([pod, count]) => `${pod} ${count}`).join(', ')})` : '';
   return {
     title: `${title}${balance}`,
-    missing: 'no service rules (iptables/IPVS/nftables) — the service proxy arrives with the proxy issue; nothing answers the cluster IP',
+    missing: 'no service rules (iptables/IPVS/nftables): the demo does not run a kernel service proxy yet, so nothing answers the cluster IP',
     results,
   };
 }
@@ -187,7 +213,7 @@ async function nodePort(lab: Lab, snapshot: ClusterSnapshot): Promise<DemoStep> 
   if (!service || port?.nodePort === undefined || !node) return { title, results: [] };
   return {
     title,
-    missing: 'no NodePort rules — the service proxy arrives with the proxy issue; nothing listens on the node port',
+    missing: 'no NodePort rules: the demo does not run a kernel service proxy yet, so nothing listens on the node port',
     results: [await lab.probe({ from: 'client', to: `node:${node.name}`, port: port.nodePort, protocol: 'tcp' })],
   };
 }
@@ -202,7 +228,7 @@ async function networkPolicy(lab: Lab, snapshot: ClusterSnapshot, pods: readonly
     if (!to || !from) continue;
     return {
       title: `NetworkPolicy ${policy.key} selects ${to.key}: traffic to it from ${from.key}`,
-      missing: 'the policy is not enforced — the firewall controller arrives with the firewall issue, so the probe connects whether the policy is applied or removed',
+      missing: 'the policy is not enforced: the demo does not run a kernel firewall backend yet, so the probe connects whether the policy is applied or removed',
       results: [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })],
     };
   }

@@ -7,6 +7,10 @@
 export { Lab } from './lab.js';
 export type { LabAttachOptions, LabEnvironmentOptions, LabUpOptions, MatrixOptions } from './lab.js';
 export { LabConfigError, LabError } from './errors.js';
+export type { LabApplyResult } from './lab-apply.js';
+export type { LabAgentOptions } from './node-agents.js';
+export { AGENT_READY_TIMEOUT_MS, AGENT_STOP_TIMEOUT_MS, manifestsFile } from './node-agents.js';
+export type { LabAgentRecord, LabAgentSettings, LabRunState } from './run-state.js';
 export type { ProbeError, ProbeRequest, ProbeResult } from './probe.js';
 export { DEFAULT_PROBE_TIMEOUT_MS } from './probe.js';
 export type { MatrixResult } from './matrix.js';

@@ -1,6 +1,6 @@
 import { ipFamilyOf } from '../core/model/ip-family.js';
 import { CLIENT_UPLINK_INTERFACE, NODE_BRIDGE, PRIMARY_INTERFACE, UNDERLAY_BRIDGE } from './names.js';
-import type { LabTopology } from './topology.js';
+import type { LabNodePlan, LabPodPlan, LabTopology } from './topology.js';
 
 /** `ip -batch` lines to run inside one namespace (`ip -n NETNS -batch -`). */
 export interface NetnsBatch {
@@ -51,20 +51,7 @@ function underlayStage(topology: LabTopology): NetnsBatch[] {
 
 /** Stage 2: node uplinks, kube-bridges and pod veths; the router's legs; the client. */
 function nodeStage(topology: LabTopology): NetnsBatch[] {
-  const batches: NetnsBatch[] = topology.nodes.map((node) => {
-    const lines = ['link set lo up'];
-    lines.push(...addAddresses(node.underlayAddresses, PRIMARY_INTERFACE));
-    lines.push(`link set ${PRIMARY_INTERFACE} up`);
-    lines.push(...defaultRoutes(node.gateways, PRIMARY_INTERFACE));
-    lines.push(`link add ${NODE_BRIDGE} type bridge`);
-    lines.push(...addAddresses(node.bridgeAddresses, NODE_BRIDGE));
-    lines.push(`link set ${NODE_BRIDGE} up`);
-    for (const pod of topology.pods.filter((candidate) => candidate.node === node.name && !candidate.hostNetwork)) {
-      lines.push(`link add ${pod.hostInterface} type veth peer name ${PRIMARY_INTERFACE} netns ${pod.netns}`);
-      lines.push(`link set ${pod.hostInterface} master ${NODE_BRIDGE} up`);
-    }
-    return { netns: node.netns, lines };
-  });
+  const batches: NetnsBatch[] = topology.nodes.map((node) => nodeBatch(node, topology.pods));
   const router = topology.router;
   if (router) {
     const lines = ['link set lo up'];
@@ -86,20 +73,57 @@ function nodeStage(topology: LabTopology): NetnsBatch[] {
   return batches;
 }
 
+/**
+ * One node's configuration: uplink address and default routes, kube-bridge, and a veth per
+ * pod of `pods` on it. Exported for `lab apply`, which builds nodes joining a running lab.
+ */
+export function nodeBatch(node: LabNodePlan, pods: readonly LabPodPlan[]): NetnsBatch {
+  const lines = ['link set lo up'];
+  lines.push(...addAddresses(node.underlayAddresses, PRIMARY_INTERFACE));
+  lines.push(`link set ${PRIMARY_INTERFACE} up`);
+  lines.push(...defaultRoutes(node.gateways, PRIMARY_INTERFACE));
+  lines.push(`link add ${NODE_BRIDGE} type bridge`);
+  lines.push(...addAddresses(node.bridgeAddresses, NODE_BRIDGE));
+  lines.push(`link set ${NODE_BRIDGE} up`);
+  lines.push(...podVethLines(node, pods));
+  return { netns: node.netns, lines };
+}
+
+/** The node-side lines joining `pods` on `node` to its kube-bridge (veths born with the pod end in the pod's namespace). */
+export function podVethLines(node: LabNodePlan, pods: readonly LabPodPlan[]): string[] {
+  const lines: string[] = [];
+  for (const pod of pods.filter((candidate) => candidate.node === node.name && !candidate.hostNetwork)) {
+    lines.push(`link add ${pod.hostInterface} type veth peer name ${PRIMARY_INTERFACE} netns ${pod.netns}`);
+    lines.push(`link set ${pod.hostInterface} master ${NODE_BRIDGE} up`);
+  }
+  return lines;
+}
+
+/** The underlay-side lines attaching `node` to its segment's bridge. */
+export function nodeUplinkLines(node: LabNodePlan): string[] {
+  return [
+    `link add ${node.uplinkInterface} type veth peer name ${PRIMARY_INTERFACE} netns ${node.netns}`,
+    `link set ${node.uplinkInterface} master ${UNDERLAY_BRIDGE} up`,
+  ];
+}
+
 /** Stage 3: each pod's address and default route via its node's kube-bridge. */
 function podStage(topology: LabTopology): NetnsBatch[] {
-  return topology.pods
-    .filter((pod) => !pod.hostNetwork)
-    .map((pod) => ({
-      netns: pod.netns,
-      lines: [
-        'link set lo up',
-        ...addAddresses(pod.addresses, PRIMARY_INTERFACE),
-        `link set ${PRIMARY_INTERFACE} up`,
-        // onlink: the gateway is reachable even when the pod IP lies outside the pod CIDR.
-        ...defaultRoutes(pod.gateways, PRIMARY_INTERFACE, true),
-      ],
-    }));
+  return topology.pods.filter((pod) => !pod.hostNetwork).map(podBatch);
+}
+
+/** One pod's address and default route via its node's kube-bridge. */
+export function podBatch(pod: LabPodPlan): NetnsBatch {
+  return {
+    netns: pod.netns,
+    lines: [
+      'link set lo up',
+      ...addAddresses(pod.addresses, PRIMARY_INTERFACE),
+      `link set ${PRIMARY_INTERFACE} up`,
+      // onlink: the gateway is reachable even when the pod IP lies outside the pod CIDR.
+      ...defaultRoutes(pod.gateways, PRIMARY_INTERFACE, true),
+    ],
+  };
 }
 
 function addAddresses(addresses: readonly string[], device: string): string[] {

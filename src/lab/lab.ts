@@ -5,7 +5,15 @@ import type { CommandRunner, RunOptions, RunResult } from '../core/ports/command
 import { ExecCommandRunner } from '../exec/exec-command-runner.js';
 import { LabError } from './errors.js';
 import { labNamespaces, NODE_SYSCTLS, planIpStages, ROUTER_SYSCTLS } from './ip-batches.js';
+import { applyToRun, type LabApplyResult } from './lab-apply.js';
 import { matrixRequests, type MatrixResult } from './matrix.js';
+import {
+  agentSettingsOf,
+  startNodeAgent,
+  waitForAgentsReady,
+  writeRunManifests,
+  type LabAgentOptions,
+} from './node-agents.js';
 import { newRunId } from './names.js';
 import { addNetns, execInNetns, runBatch } from './netns.js';
 import { startPodServers, writeRunScripts, type PodServersReport } from './pod-servers.js';
@@ -38,6 +46,11 @@ export interface LabUpOptions extends TopologyOptions, LabEnvironmentOptions {
    * (what `kube-router lab up` does). Default false: they end with this process.
    */
   readonly detached?: boolean;
+  /**
+   * Run the reference agent in every node's namespace (`kube-router lab up --run-router`):
+   * `up` resolves once each has finished its first sync; they run until `down`.
+   */
+  readonly agents?: LabAgentOptions | undefined;
 }
 
 /** Options of `Lab.attach`. */
@@ -70,8 +83,7 @@ export class Lab {
   private finished = false;
 
   private constructor(
-    /** Everything the lab built, as data. */
-    readonly topology: LabTopology,
+    private currentTopology: LabTopology,
     /** The run directory holding state and helper scripts. */
     readonly runDir: string,
     private readonly runner: CommandRunner,
@@ -79,6 +91,11 @@ export class Lab {
     /** How the pod servers came up; undefined for an attached lab. */
     readonly podServers?: PodServersReport,
   ) {}
+
+  /** Everything the lab built, as data (changed by {@link Lab.apply}). */
+  get topology(): LabTopology {
+    return this.currentTopology;
+  }
 
   /** The run id every namespace name of this lab carries. */
   get runId(): string {
@@ -117,8 +134,23 @@ export class Lab {
       }
       await sysctls;
       const servers = await startPodServers(runDir, topology.pods, state.detached);
-      await writeRunState(runDir, { ...state, daemonPid: servers.pid });
-      return new Lab(topology, runDir, runner, servers.pid, servers);
+      let running: LabRunState = { ...state, daemonPid: servers.pid };
+      await writeRunState(runDir, running);
+      const lab = new Lab(topology, runDir, runner, servers.pid, servers);
+      if (options.agents) {
+        placeholder.daemonPid = servers.pid;
+        const agentSettings = agentSettingsOf(options.agents);
+        await writeRunManifests(runDir, options.agents.manifests);
+        const agents = [];
+        for (const node of topology.nodes) {
+          agents.push(await startNodeAgent(runDir, node, agentSettings));
+          // Recorded one by one: a failure half way still leaves every started agent known to `down`.
+          running = { ...running, agentSettings, agents: [...agents] };
+          await writeRunState(runDir, running);
+        }
+        await waitForAgentsReady(agents);
+      }
+      return lab;
     } catch (error) {
       await placeholder.down();
       throw error;
@@ -135,6 +167,23 @@ export class Lab {
       throw new LabError(options.runId ? `no lab run ${options.runId} under ${stateRoot}` : `no lab is up (nothing under ${stateRoot})`);
     }
     return new Lab(state.topology, runDirectory(stateRoot, state.runId), options.runner ?? new ExecCommandRunner(), state.daemonPid);
+  }
+
+  /**
+   * Makes the lab follow new manifests while it runs (`kube-router lab apply`): see
+   * `applyToRun`. The agents, if any, see the new manifests through their watch.
+   */
+  async apply(snapshot: Pick<ClusterSnapshot, 'nodes' | 'pods'>, manifests: readonly string[]): Promise<LabApplyResult> {
+    const state = await readRunState(this.runDir);
+    if (!state) throw new LabError(`lab run ${this.runId} has no state under ${this.runDir}`);
+    const result = await applyToRun(this.runner, this.runDir, state, snapshot, manifests);
+    this.currentTopology = result.state.topology;
+    return result;
+  }
+
+  /** Where node `node`'s agent writes its log, when the lab runs agents. */
+  async agentLog(node: string): Promise<string | undefined> {
+    return (await readRunState(this.runDir))?.agents?.find((agent) => agent.node === node)?.log;
   }
 
   /** Probes once from a pod, node or the client to a pod, node, client or IP. */
@@ -200,7 +249,9 @@ export class Lab {
     if (this.finished) return;
     this.finished = true;
     for (const child of this.spawned) child.kill('SIGKILL');
-    await teardownRun(this.runner, this.runDir, this.topology, this.daemonPid);
+    // The state as it is now: `lab apply` (maybe another process) adds agents and daemons.
+    const state = await readRunState(this.runDir);
+    await teardownRun(this.runner, this.runDir, state?.topology ?? this.topology, this.daemonPid, state ?? {});
   }
 
   /**

@@ -42,13 +42,17 @@ export async function writeRunScripts(runDir: string): Promise<void> {
  * Starts the daemon that serves every pod and waits until all binders are done. With
  * `detached`, the daemon is left running when this process exits (the CLI's `lab up`);
  * otherwise it exits with this process, so a crashed test leaves no server behind.
+ * `instance` names a further daemon's config and log files (`pod-servers-<instance>.json`).
  */
 export async function startPodServers(
   runDir: string,
   pods: readonly LabPodPlan[],
   detached: boolean,
+  instance?: string,
 ): Promise<PodServersReport> {
-  const configPath = join(runDir, RUN_FILES.daemonConfig);
+  // `lab apply` starts one more daemon for the pods it adds, with its own config and log.
+  const named = (file: string): string => (instance === undefined ? file : file.replace(/\.(json|log)$/, `-${instance}.$1`));
+  const configPath = join(runDir, named(RUN_FILES.daemonConfig));
   await writeFile(configPath, JSON.stringify({
     binder: join(runDir, RUN_FILES.binder),
     concurrency: BINDER_CONCURRENCY,
@@ -61,7 +65,8 @@ export async function startPodServers(
     })),
   }));
   if (detached) await writeFile(join(runDir, RUN_FILES.detachMarker), '');
-  const log = openSync(join(runDir, RUN_FILES.daemonLog), 'a');
+  const logPath = join(runDir, named(RUN_FILES.daemonLog));
+  const log = openSync(logPath, 'a');
   const child = spawn(process.execPath, [join(runDir, RUN_FILES.daemon), configPath], {
     stdio: ['ignore', log, log, 'ipc'],
     detached,
@@ -80,7 +85,7 @@ export async function startPodServers(
     });
     child.once('exit', async (code) => {
       clearTimeout(timer);
-      const output = await readFile(join(runDir, RUN_FILES.daemonLog), 'utf8').catch(() => '');
+      const output = await readFile(logPath, 'utf8').catch(() => '');
       reject(new LabError(`the pod server daemon exited with ${code}: ${output.trim().slice(-500)}`));
     });
   });

@@ -17,6 +17,32 @@ export interface LabRunState {
   /** True when the pod servers outlive the process that ran `up`. */
   readonly detached: boolean;
   readonly topology: LabTopology;
+  /** Pod server daemons `lab apply` started for pods it added. */
+  readonly extraDaemonPids?: readonly number[] | undefined;
+  /** How the node agents run (`lab up --run-router`), so `lab apply` starts new nodes' agents alike. */
+  readonly agentSettings?: LabAgentSettings | undefined;
+  /** The node agents running, one per node. */
+  readonly agents?: readonly LabAgentRecord[] | undefined;
+}
+
+/** How `lab up --run-router` runs the reference agent in every node's namespace. */
+export interface LabAgentSettings {
+  /** The CLI to run, as an argv prefix (`node [loader flags] .../main.js`); `agent --watch ...` follows. */
+  readonly command: readonly string[];
+  /** Working directory of the agents (where the command's relative paths resolve). */
+  readonly cwd: string;
+  /** Flags after `agent --watch -f <manifests> --hostname-override <node>`. */
+  readonly flags: readonly string[];
+}
+
+/** One node agent the lab started. */
+export interface LabAgentRecord {
+  readonly node: string;
+  readonly pid: number;
+  /** Its standard output and error. */
+  readonly log: string;
+  /** Written by the agent after its first sync of every concern. */
+  readonly readyFile: string;
 }
 
 /** File names inside a run directory. */
@@ -28,6 +54,8 @@ export const RUN_FILES = {
   daemonConfig: 'pod-servers.json',
   daemonLog: 'pod-servers.log',
   detachMarker: 'detached',
+  manifests: 'manifests',
+  agents: 'agents',
 } as const;
 
 /** The directory of run `runId`. */

@@ -3,20 +3,31 @@ import { labNamespaces } from './ip-batches.js';
 import { LAB_NETNS_PREFIX, runIdOfNetns } from './names.js';
 import { deleteNetns, listNetns, pidsInNetns } from './netns.js';
 import { isPodServerDaemon } from './pod-servers.js';
-import { listRunStates, removeRunDirectory, runDirectory, runIsAlive, type LabRunState } from './run-state.js';
+import { stopNodeAgents } from './node-agents.js';
+import { listRunStates, removeRunDirectory, runDirectory, runIsAlive, type LabAgentRecord, type LabRunState } from './run-state.js';
 import type { LabTopology } from './topology.js';
 
+/** What a run started besides its first pod server daemon. */
+export interface RunProcesses {
+  /** Node agents: stopped with SIGTERM, then SIGKILL, before the namespaces go. */
+  readonly agents?: readonly LabAgentRecord[] | undefined;
+  /** Pod server daemons `lab apply` started. */
+  readonly extraDaemonPids?: readonly number[] | undefined;
+}
+
 /**
- * Removes one run: its pod server daemon (after checking the pid really is that daemon), every
- * process inside its namespaces, the namespaces themselves, and the run directory.
+ * Removes one run: its node agents (SIGTERM, then SIGKILL after a timeout), its pod server
+ * daemons (after checking each pid really is one of this run), every process inside its
+ * namespaces, the namespaces themselves, and the run directory.
  */
 export async function teardownRun(
   runner: CommandRunner,
   runDir: string,
   topology: LabTopology,
   daemonPid: number | undefined,
+  processes: RunProcesses = {},
 ): Promise<void> {
-  if (daemonPid !== undefined && (await isPodServerDaemon(daemonPid, runDir))) killQuietly(daemonPid);
+  await stopRunProcesses(runDir, daemonPid, processes);
   const existing = new Set(await listNetns(runner));
   const names = labNamespaces(topology).filter((name) => existing.has(name));
   await removeNamespaces(runner, names);
@@ -53,17 +64,24 @@ async function removeRuns(
   const runIds = new Set([...states.keys(), ...labNames.map((name) => runIdOfNetns(name) ?? '')]);
   runIds.delete('');
   const doomed = [...runIds].filter((runId) => shouldRemove(states.get(runId)));
-  for (const runId of doomed) {
+  await Promise.all(doomed.map((runId) => {
     const state = states.get(runId);
-    const runDir = runDirectory(stateRoot, runId);
-    if (state?.daemonPid !== undefined && (await isPodServerDaemon(state.daemonPid, runDir))) killQuietly(state.daemonPid);
-  }
+    return stopRunProcesses(runDirectory(stateRoot, runId), state?.daemonPid, state ?? {});
+  }));
   await removeNamespaces(runner, labNames.filter((name) => doomed.includes(runIdOfNetns(name) ?? '')));
   await Promise.all(doomed.map((runId) => removeRunDirectory(runDirectory(stateRoot, runId))));
   return doomed;
 }
 
-async function removeNamespaces(runner: CommandRunner, names: readonly string[]): Promise<void> {
+async function stopRunProcesses(runDir: string, daemonPid: number | undefined, processes: RunProcesses): Promise<void> {
+  await stopNodeAgents(processes.agents ?? []);
+  for (const pid of [...(daemonPid === undefined ? [] : [daemonPid]), ...(processes.extraDaemonPids ?? [])]) {
+    if (await isPodServerDaemon(pid, runDir)) killQuietly(pid);
+  }
+}
+
+/** Kills every process inside `names`, then deletes them. */
+export async function removeNamespaces(runner: CommandRunner, names: readonly string[]): Promise<void> {
   // Processes inside (agents, binders, probe runners) are the lab's own; they go first so
   // nothing keeps a deleted namespace alive.
   for (const pid of await pidsInNetns(names)) killQuietly(pid);

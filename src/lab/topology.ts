@@ -169,24 +169,50 @@ export function planTopology(
 
   const nodePlans = nodes.map((node, index): LabNodePlan => {
     const underlay = groups.findIndex((group) => group.nodes.includes(node));
-    const group = groups[underlay] as SubnetGroup;
-    return {
-      name: node.name,
-      index,
-      netns: nodeNetnsName(runId, index, node.name),
-      internalIPs: orderedIPs(node),
-      underlayAddresses: orderedIPs(node).map((ip) =>
-        ipFamilyOf(ip) === 'IPv4' ? `${ip}/${prefixLengthOf(group.subnet4)}` : `${ip}/${prefix6}`),
-      bridgeAddresses: node.podCIDRs.map((cidr) => `${addressAt(cidr, 1)}/${prefixLengthOf(cidr)}`),
-      podCIDRs: node.podCIDRs,
-      underlay,
-      uplinkInterface: nodeUplinkInterfaceName(index),
-      gateways: gatewaysOf(underlay),
-    };
+    return planNode(runId, node, index, underlay, (groups[underlay] as SubnetGroup).subnet4, prefix6, gatewaysOf(underlay));
   });
   const { pods, skipped } = planPods(snapshot.pods(), nodePlans, runId);
   const client = planClient(runId, underlays[0] as LabUnderlayPlan, used, options.clientAddress, gatewaysOf(0));
   return { runId, nodes: nodePlans, pods, underlays, router, client, skipped };
+}
+
+/**
+ * One node's plan: its namespace (named after `index`), underlay addresses on `subnet4` (and
+ * `prefix6` for IPv6), kube-bridge addresses and gateways. Exported for `lab apply`, which
+ * plans nodes joining a running lab with fresh indices.
+ */
+export function planNode(
+  runId: string,
+  node: Node,
+  index: number,
+  underlay: number,
+  subnet4: string,
+  prefix6: number,
+  gateways: readonly string[],
+): LabNodePlan {
+  return {
+    name: node.name,
+    index,
+    netns: nodeNetnsName(runId, index, node.name),
+    internalIPs: orderedIPs(node),
+    underlayAddresses: orderedIPs(node).map((ip) =>
+      ipFamilyOf(ip) === 'IPv4' ? `${ip}/${prefixLengthOf(subnet4)}` : `${ip}/${prefix6}`),
+    bridgeAddresses: node.podCIDRs.map((cidr) => `${addressAt(cidr, 1)}/${prefixLengthOf(cidr)}`),
+    podCIDRs: node.podCIDRs,
+    underlay,
+    uplinkInterface: nodeUplinkInterfaceName(index),
+    gateways: [...gateways],
+  };
+}
+
+/** The node problems that keep it out of the lab (no IPv4 InternalIP or pod CIDR). */
+export function nodeProblems(node: Node): string[] {
+  const problems: string[] = [];
+  if (!node.internalIPs.some((ip) => ipFamilyOf(ip) === 'IPv4')) problems.push(`node ${node.name} has no IPv4 InternalIP`);
+  if (!node.podCIDRs.some((cidr) => ipFamilyOf(cidr) === 'IPv4')) {
+    problems.push(`node ${node.name} has no IPv4 pod CIDR`);
+  }
+  return problems;
 }
 
 /** Nodes sharing one L2 segment. */
@@ -194,15 +220,6 @@ export interface SubnetGroup {
   readonly subnet4: string;
   subnet6?: string | undefined;
   readonly nodes: Node[];
-}
-
-function nodeProblems(node: Node): string[] {
-  const problems: string[] = [];
-  if (!node.internalIPs.some((ip) => ipFamilyOf(ip) === 'IPv4')) problems.push(`node ${node.name} has no IPv4 InternalIP`);
-  if (!node.podCIDRs.some((cidr) => ipFamilyOf(cidr) === 'IPv4')) {
-    problems.push(`node ${node.name} has no IPv4 pod CIDR`);
-  }
-  return problems;
 }
 
 /** IPv4 first, then IPv6, one of each: the order the underlay and the probes use. */
@@ -281,10 +298,15 @@ function planClient(
   };
 }
 
-function planPods(
+/**
+ * The pods the lab builds, numbered from `firstIndex` (namespace and veth names carry the
+ * number), and those it leaves out with the reason. Exported for `lab apply`.
+ */
+export function planPods(
   allPods: readonly Pod[],
   nodes: readonly LabNodePlan[],
   runId: string,
+  firstIndex = 0,
 ): { pods: LabPodPlan[]; skipped: SkippedPod[] } {
   const pods: LabPodPlan[] = [];
   const skipped: SkippedPod[] = [];
@@ -297,7 +319,7 @@ function planPods(
     }
     const ports = podPorts(pod);
     if (pod.hostNetwork) {
-      pods.push({ key: pod.key, index: pods.length, node: node.name, netns: node.netns, hostNetwork: true,
+      pods.push({ key: pod.key, index: firstIndex + pods.length, node: node.name, netns: node.netns, hostNetwork: true,
         ips: node.internalIPs, addresses: [], gateways: [], ports });
       continue;
     }
@@ -325,7 +347,7 @@ function planPods(
       skipped.push({ key: pod.key, reason: problem });
       continue;
     }
-    const index = pods.length;
+    const index = firstIndex + pods.length;
     pods.push({
       key: pod.key,
       index,

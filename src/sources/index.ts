@@ -2,3 +2,4 @@ export * from './manifest-files.js';
 export * from './manifest-parser.js';
 export * from './manifest-source.js';
 export * from './load-cluster.js';
+export * from './manifest-watcher.js';

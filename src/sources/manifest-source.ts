@@ -4,6 +4,16 @@ import type { Source, SourceSink } from '../core/source/source.js';
 import { deliverInBatch } from '../core/store/batching-sink.js';
 import { findManifestFiles } from './manifest-files.js';
 import { fileProblem, parseManifest, type ManifestObject } from './manifest-parser.js';
+import { ManifestWatcher, type ManifestWatchOptions } from './manifest-watcher.js';
+
+/** Options of {@link ManifestSource}. */
+export interface ManifestSourceOptions extends ManifestWatchOptions {
+  /**
+   * Keep watching the files and directories after the initial load (see `ManifestWatcher`):
+   * edits, new files and removed files become upserts and removals. Default false: read once.
+   */
+  readonly watch?: boolean | undefined;
+}
 
 /**
  * A source reading Kubernetes manifests: files and directories (see {@link findManifestFiles}
@@ -14,17 +24,32 @@ import { fileProblem, parseManifest, type ManifestObject } from './manifest-pars
  * document of it, becomes a problem of kind `File`; the other files still load. A path that
  * does not exist rejects `start` with a `ConfigError` before anything is delivered.
  *
- * The files are read once: there is no watch.
+ * Without `watch` the files are read once. With `watch: true`, `start` delivers the initial
+ * list the same way and then follows the files until `stop` (see `ManifestWatcher`).
  */
 export class ManifestSource implements Source {
   /** Always `manifests`. */
   readonly name = 'manifests';
 
-  /** @param paths files or directories, loaded in this order */
-  constructor(private readonly paths: readonly string[]) {}
+  private watcher: ManifestWatcher | undefined;
+
+  /**
+   * @param paths files or directories, loaded in this order
+   * @param options watch mode and its timings
+   */
+  constructor(
+    private readonly paths: readonly string[],
+    private readonly options: ManifestSourceOptions = {},
+  ) {}
 
   /** Reads every file, then delivers all objects and problems in one batch, then `synced()`. */
   async start(sink: SourceSink): Promise<void> {
+    if (this.options.watch) {
+      this.watcher = new ManifestWatcher(this.paths, sink, this.options);
+      await this.watcher.start();
+      sink.synced();
+      return;
+    }
     const files = await findManifestFiles(this.paths);
     const objects: ManifestObject[] = [];
     const problems: Problem[] = [];
@@ -47,6 +72,14 @@ export class ManifestSource implements Source {
     sink.synced();
   }
 
-  /** Nothing to stop: the files were read once by `start`. */
-  async stop(): Promise<void> {}
+  /** Stops watching (in watch mode); without watch there is nothing to stop. */
+  async stop(): Promise<void> {
+    await this.watcher?.stop();
+    this.watcher = undefined;
+  }
+
+  /** In watch mode, reads the files again now and resolves once the difference is delivered. */
+  async rescanNow(): Promise<void> {
+    await this.watcher?.rescanNow();
+  }
 }

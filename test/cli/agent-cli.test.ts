@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'mocha';
-import { hasStackTrace, linesOf, runCli, type CliRun } from './run-cli.js';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'mocha';
+import { hasStackTrace, linesOf, REPO_ROOT, runCli, type CliRun } from './run-cli.js';
 
 const SEED = ['-f', 'examples/seed-cluster'];
 const EVERYTHING = ['--run-router', '--run-firewall', '--run-service-proxy', '--cluster-cidr', '10.1.0.0/16'];
@@ -154,5 +158,101 @@ describe('kube-router agent (end to end)', function () {
     assert.equal(hasStackTrace(noNodes.stderr), false, noNodes.stderr);
     const last = linesOf(noNodes.stderr).at(-1) ?? '';
     assert.doesNotMatch(last, /--hostname-override|"undefined"/);
+  });
+});
+
+describe('kube-router agent routing flags (end to end)', function () {
+  this.timeout(60_000);
+  const NODE1 = [...SEED, '--run-router', '--hostname-override', 'kube-node1', '--output', 'json'];
+  let tunnels: CliRun;
+  let noOverlay: CliRun;
+  let badType: CliRun;
+  let badBool: CliRun;
+  let netlinkAllNodes: CliRun;
+  let watchAllNodes: CliRun;
+
+  before(async () => {
+    [tunnels, noOverlay, badType, badBool, netlinkAllNodes, watchAllNodes] = await Promise.all([
+      runCli(['agent', ...NODE1, '--underlay-cidrs', '192.168.1.100/31', '--overlay-encap', 'vxlan']),
+      runCli(['agent', ...NODE1, '--underlay-cidrs', '192.168.1.100/31', '--enable-overlay', 'false']),
+      runCli(['agent', ...NODE1, '--overlay-type', 'mesh']),
+      runCli(['agent', ...NODE1, '--enable-overlay', 'yes']),
+      runCli(['agent', ...SEED, '--run-router', '--route-backend', 'netlink']),
+      runCli(['agent', ...SEED, '--run-router', '--watch']),
+    ]);
+  });
+
+  it('--underlay-cidrs and --overlay-encap reach the route planner: nodes off the subnet go through VXLAN', () => {
+    assert.equal(tunnels.code, 0, tunnels.stderr);
+    const plan = (JSON.parse(tunnels.stdout) as { nodes: { route: { plan: { routes: { node: string; kind: string }[]; tunnels: { type: string }[] } } }[] })
+      .nodes[0]?.route.plan;
+    // 192.168.1.100/31 holds .100 and .101: kube-node2 (.101) is direct, .99 and .102 are not.
+    assert.deepEqual(plan?.routes.map((route) => `${route.node} ${route.kind}`), ['kube-master tunnel', 'kube-node2 direct', 'kube-node3 tunnel']);
+    assert.deepEqual(plan?.tunnels.map((tunnel) => tunnel.type), ['vxlan', 'vxlan']);
+  });
+
+  it('--enable-overlay false leaves nodes off the subnet without a route', () => {
+    assert.equal(noOverlay.code, 0, noOverlay.stderr);
+    const routes = (JSON.parse(noOverlay.stdout) as { nodes: { route: { plan: { routes: { node: string }[] } } }[] }).nodes[0]?.route.plan.routes;
+    assert.deepEqual(routes?.map((route) => route.node), ['kube-node2']);
+  });
+
+  it('rejects bad values and a kernel backend or watch without one node, in one line', () => {
+    assertOneLineFailure(badType, /--overlay-type: expected subnet or full, got "mesh"/);
+    assertOneLineFailure(badBool, /--enable-overlay: expected true or false, got "yes"/);
+    assertOneLineFailure(netlinkAllNodes, /--route-backend netlink .*--hostname-override/);
+    assertOneLineFailure(watchAllNodes, /--watch .*--hostname-override/);
+  });
+});
+
+describe('kube-router agent --watch (end to end)', function () {
+  this.timeout(60_000);
+  let dir: string;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kr-agent-watch-'));
+    for (const file of await readdir(join(REPO_ROOT, 'examples/seed-cluster'))) {
+      if (file.endsWith('.yaml')) await copyFile(join(REPO_ROOT, 'examples/seed-cluster', file), join(dir, file));
+    }
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+    await rm(`${dir}.ready`, { force: true });
+  });
+
+  it('syncs, writes the ready file, follows a manifest change, and stops on SIGTERM with exit 0', async () => {
+    // Outside the watched folder: the agent would read a .json there as a manifest.
+    const ready = `${dir}.ready`;
+    const child = spawn(process.execPath, [
+      '--import', 'tsx', 'src/cli/main.ts', 'agent', '--watch', '-f', dir, '--run-router', '--hostname-override', 'kube-node1',
+      '--ready-file', ready,
+    ], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const until = async (condition: () => boolean, what: string): Promise<void> => {
+      const deadline = Date.now() + 30_000;
+      while (!condition()) {
+        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; stdout: ${stdout}; stderr: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    try {
+      await until(() => stdout.includes('ready: first sync of every concern done'), 'the ready line');
+      const marker = JSON.parse(await readFile(ready, 'utf8')) as { node: string; pid: number };
+      assert.equal(marker.node, 'kube-node1');
+      assert.equal(marker.pid, child.pid);
+      // Three other nodes' routes and the pod egress masquerade on the first (full) sync.
+      assert.match(stdout, /kube-node1 route \(mock\): sync ok, full[^\n]*, 4 changed, 0 removed/);
+      // Every node gone from the manifests, this one too: the three routes and the masquerade go.
+      await unlink(join(dir, 'nodes.yaml'));
+      await until(() => /route \(mock\): sync ok, incremental, 0 changed, 4 removed/.test(stdout), 'the routes of the removed nodes to go');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.match(stdout, /stopping on SIGTERM/);
   });
 });

@@ -1,10 +1,18 @@
+import { rename, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { composeNodeAgent, mockBackends } from '../../agent/compose.js';
+import { composeNodeAgent, mockBackends, withNetlinkRoutes, type BackendFactories } from '../../agent/compose.js';
 import type { AgentConfig } from '../../agent/agent-config.js';
 import type { NodeSyncResult } from '../../agent/node-agent.js';
+import type { ReconcileOutcome } from '../../core/controller/controller-types.js';
+import { parseCIDR } from '../../core/convert/ip-parsing.js';
 import { ConfigError } from '../../core/errors.js';
 import { formatProblem } from '../../core/model/index.js';
+import type { TunnelType } from '../../core/plan/route-plan.js';
+import type { Concern } from '../../core/plan/sync-report.js';
+import { ClusterStore } from '../../core/store/cluster-store.js';
+import { ExecCommandRunner } from '../../exec/exec-command-runner.js';
 import { loadCluster } from '../../sources/load-cluster.js';
+import { ManifestSource } from '../../sources/manifest-source.js';
 import { collect, parseCidrList, parseOutput } from '../options.js';
 import { firewallPlanLines } from '../render/firewall-text.js';
 import { proxyPlanLines } from '../render/proxy-text.js';
@@ -22,7 +30,42 @@ interface AgentOptions {
   serviceClusterIpRange?: string;
   masqueradeAll?: boolean;
   backend: string;
+  routeBackend?: 'netlink' | 'mock';
+  enableOverlay?: boolean;
+  overlayType?: 'subnet' | 'full';
+  overlayEncap?: TunnelType;
+  underlayCidrs?: string;
+  watch?: boolean;
+  readyFile?: string;
+  cleanupOnExit?: boolean;
   output: 'text' | 'json';
+}
+
+/** A parser for an option taking one of `values`. */
+function oneOf<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
+  return (value) => {
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new ConfigError(`${flag}: expected ${values.join(' or ')}, got "${value}"`);
+  };
+}
+
+/** kube-router's boolean flags take a value (`--enable-overlay=false`). */
+function parseBoolean(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    throw new ConfigError(`${flag}: expected true or false, got "${value}"`);
+  };
+}
+
+/** Underlay CIDRs keep their host bits (`192.168.1.100/24` is the interface's address), as the planner allows. */
+function parseUnderlayCidrs(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => {
+    const parsed = parseCIDR(item);
+    if (!parsed.ok) throw new ConfigError(`--underlay-cidrs: ${parsed.reason}`);
+    return item;
+  });
 }
 
 function configFrom(options: AgentOptions): AgentConfig {
@@ -34,7 +77,105 @@ function configFrom(options: AgentOptions): AgentConfig {
     serviceClusterIPRanges: parseCidrList('--service-cluster-ip-range', options.serviceClusterIpRange),
     masqueradeAll: options.masqueradeAll ?? false,
     nodePortAddresses: [],
+    underlayCIDRs: parseUnderlayCidrs(options.underlayCidrs),
+    enableOverlay: options.enableOverlay,
+    overlayType: options.overlayType,
+    overlayEncap: options.overlayEncap,
   };
+}
+
+/**
+ * The backends the flags ask for. The netlink route backend programs the network namespace
+ * this process runs in, so it needs one node (`--hostname-override`): on a real node that is
+ * the node itself, in the lab the agent runs inside the node's namespace.
+ */
+async function backendsFrom(options: AgentOptions): Promise<BackendFactories> {
+  if (options.routeBackend !== 'netlink') return mockBackends;
+  if (!options.hostnameOverride) {
+    throw new ConfigError('--route-backend netlink programs this machine\'s routes: give the node it runs on with --hostname-override');
+  }
+  // Loaded only here: the native netlink module is not needed for the mock backends.
+  const { RtnetlinkPort } = await import('../../backends/netlink/rtnetlink/rtnetlink-port.js');
+  return withNetlinkRoutes(mockBackends, new RtnetlinkPort(), new ExecCommandRunner(30_000));
+}
+
+/** One log line per reconcile: when, which concern, how it went. */
+function reconcileLine(node: string, outcome: ReconcileOutcome<unknown>): string {
+  const { sample } = outcome;
+  const head = `${new Date().toISOString()} ${node} ${sample.concern} (${sample.backend})`;
+  if (sample.outcome === 'ok') {
+    return `${head}: sync ok, ${sample.mode}${sample.resync ? ' with kernel read' : ''}, ` +
+      `${sample.fragmentsChanged} changed, ${sample.fragmentsRemoved} removed, ${Math.round(sample.durationSeconds * 1000)} ms`;
+  }
+  const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+  return `${head}: sync failed (retrying): ${error.split('\n')[0]}`;
+}
+
+/** The line an agent logs once every enabled concern has synced once; the lab waits for it. */
+export const AGENT_READY_LINE = 'ready: first sync of every concern done';
+
+/**
+ * `agent --watch`: runs the controllers over the watched manifests until SIGTERM or SIGINT.
+ * After the first successful sync of every enabled concern it logs {@link AGENT_READY_LINE}
+ * and writes `--ready-file` (JSON, renamed into place so a reader never sees half of it).
+ * On a signal it stops the controllers; the kernel state stays (as kube-router leaves its
+ * routes on restart, so traffic keeps flowing) unless `--cleanup-on-exit` is given.
+ */
+async function runWatching(options: AgentOptions, config: AgentConfig, files: readonly string[]): Promise<void> {
+  const node = options.hostnameOverride;
+  if (!node) throw new ConfigError('--watch runs one node\'s agent: give it with --hostname-override');
+  const backends = await backendsFrom(options);
+  const waiting = new Set<Concern>([
+    ...(config.runRouter ? ['route' as const] : []),
+    ...(config.runServiceProxy ? ['proxy' as const] : []),
+    ...(config.runFirewall ? ['firewall' as const] : []),
+  ]);
+  let readyWrite: Promise<void> | undefined;
+  const onReconcile = (outcome: ReconcileOutcome<unknown>): void => {
+    const line = reconcileLine(node, outcome);
+    if (outcome.sample.outcome === 'ok') console.log(line);
+    else console.error(line);
+    if (outcome.sample.outcome !== 'ok' || !waiting.delete(outcome.sample.concern) || waiting.size > 0) return;
+    const announce = (): void => console.log(`${new Date().toISOString()} ${node} ${AGENT_READY_LINE}`);
+    // The file first, then the line: whoever reads the line finds the file.
+    if (options.readyFile) {
+      readyWrite = writeReadyFile(options.readyFile, node).then(announce, (error: unknown) => {
+        console.error(`${node}: cannot write the ready file ${options.readyFile}: ${(error as Error).message}`);
+      });
+    } else {
+      announce();
+    }
+  };
+  const agent = composeNodeAgent(node, config, backends, { runtime: { onReconcile } });
+  const store = new ClusterStore();
+  const source = new ManifestSource(files, { watch: true });
+  let reported = 0;
+  store.onChange(() => {
+    const problems = store.snapshot().problems();
+    for (const problem of problems.slice(reported)) console.error(formatProblem(problem));
+    reported = problems.length;
+  });
+  await source.start(store);
+  agent.start(store);
+  console.log(`${new Date().toISOString()} ${node} agent running (pid ${process.pid}); ${agent.status().map((status) => status.concern).join(', ')}`);
+  // A pending promise does not keep Node running; this timer does, until a signal.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  console.log(`${new Date().toISOString()} ${node} stopping on ${signal}${options.cleanupOnExit ? ', cleaning up' : ''}`);
+  await source.stop();
+  if (options.cleanupOnExit) await agent.cleanup();
+  else await agent.stop();
+  await readyWrite;
+  clearInterval(keepAlive);
+}
+
+async function writeReadyFile(path: string, node: string): Promise<void> {
+  const next = `${path}.${process.pid}.tmp`;
+  await writeFile(next, `${JSON.stringify({ node, pid: process.pid, readyAt: new Date().toISOString() })}\n`);
+  await rename(next, path);
 }
 
 function printText(result: NodeSyncResult, header: string): void {
@@ -56,11 +197,13 @@ function printText(result: NodeSyncResult, header: string): void {
 /**
  * `kube-router agent`: the reference agent. With `-f` it reads manifests, programs each node
  * (or only `--hostname-override`) once, and prints what each enabled controller programmed.
+ * With `--watch` it runs one node's controllers continuously over the manifests as they change
+ * (see {@link runWatching}).
  */
 export function registerAgentCommand(program: Command): void {
   program
     .command('agent')
-    .description('run the reference agent once over a cluster and print what it programs per node')
+    .description('run the reference agent once over a cluster and print what it programs per node, or with --watch keep one node programmed')
     .option('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
     .option('--run-router', 'route to other nodes\' pod subnets')
     .option('--run-firewall', 'enforce NetworkPolicies')
@@ -72,6 +215,14 @@ export function registerAgentCommand(program: Command): void {
     .option('--service-cluster-ip-range <cidrs>', 'service cluster IP ranges, comma-separated')
     .option('--masquerade-all', 'masquerade all traffic to service VIPs')
     .option('--backend <name>', 'backend for every concern (only mock so far)', 'mock')
+    .option('--route-backend <name>', 'netlink (kernel routes of the namespace this runs in; needs --hostname-override) or mock', oneOf('--route-backend', ['netlink', 'mock'] as const))
+    .option('--enable-overlay <bool>', 'tunnel to nodes off this node\'s underlay subnets (true or false; default true)', parseBoolean('--enable-overlay'))
+    .option('--overlay-type <type>', 'subnet (tunnel across subnets only) or full (to every node); default subnet', oneOf('--overlay-type', ['subnet', 'full'] as const))
+    .option('--overlay-encap <encap>', 'vxlan, ipip or fou; default ipip', oneOf('--overlay-encap', ['vxlan', 'ipip', 'fou'] as const))
+    .option('--underlay-cidrs <cidrs>', 'this node\'s underlay subnets, comma-separated (e.g. 192.168.1.100/24)')
+    .option('--watch', 'keep running over the manifests as they change until SIGTERM/SIGINT (one node: --hostname-override)')
+    .option('--ready-file <path>', 'with --watch: write this file once every enabled concern has synced once')
+    .option('--cleanup-on-exit', 'with --watch: remove what the agent programmed when it stops (default: leave it, as kube-router does)')
     .option('-o, --output <format>', 'text or json', parseOutput, 'text')
     .action(async (options: AgentOptions) => {
       if (!options.file?.length) {
@@ -89,6 +240,11 @@ export function registerAgentCommand(program: Command): void {
       if (!config.runRouter && !config.runFirewall && !config.runServiceProxy) {
         throw new ConfigError('nothing to run: give --run-router, --run-firewall and/or --run-service-proxy');
       }
+      if (options.watch) {
+        await runWatching(options, config, options.file);
+        return;
+      }
+      const backends = await backendsFrom(options);
       const { snapshot, problems } = await loadCluster(options.file);
       for (const problem of problems) console.error(formatProblem(problem));
       const nodes = options.hostnameOverride ? [snapshot.node(options.hostnameOverride)] : snapshot.nodes();
@@ -99,7 +255,7 @@ export function registerAgentCommand(program: Command): void {
       const results: NodeSyncResult[] = [];
       for (const node of nodes) {
         if (!node) continue;
-        const agent = composeNodeAgent(node.name, config, mockBackends);
+        const agent = composeNodeAgent(node.name, config, backends);
         const result = await agent.syncOnce(snapshot);
         results.push(result);
         if (options.output === 'text') {

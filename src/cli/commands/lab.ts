@@ -39,6 +39,25 @@ function parseTimeout(value: string): number {
   return ms;
 }
 
+function parseChoice<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
+  return (value) => {
+    if ((values as readonly string[]).includes(value)) return value as T;
+    throw new ConfigError(`${flag}: expected ${values.join(' or ')}, got "${value}"`);
+  };
+}
+
+function parseBooleanFlag(flag: string): (value: string) => boolean {
+  return (value) => {
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new ConfigError(`${flag}: expected true or false, got "${value}"`);
+  };
+}
+
+/** This same CLI (compiled, or under tsx with the loader flags it runs with), as an argv prefix. */
+function thisCli(): string[] {
+  return [process.execPath, ...process.execArgv, resolve(process.argv[1] ?? '')];
+}
+
 function requireRoot(): void {
   if (process.getuid?.() !== 0) throw new ConfigError('the lab needs root (it creates network namespaces)');
 }
@@ -70,17 +89,57 @@ export function registerLabCommands(program: Command): void {
     .requiredOption('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
     .option('--underlay-prefix <bits>', 'nodes whose IPv4 InternalIPs share this prefix share an L2 segment', Number, 24)
     .option('--client-address <ip>', 'IPv4 address of the outside client on the first segment')
-    .action(async (options: { file: string[]; underlayPrefix: number; clientAddress?: string }) => {
+    .option('--run-router', 'run the reference agent (kube-router agent --watch --run-router) in every node\'s namespace until `lab down`')
+    .option('--route-backend <name>', 'with --run-router: netlink (kernel routes in each node namespace) or mock', parseChoice('--route-backend', ['netlink', 'mock'] as const), 'mock')
+    .option('--enable-overlay <bool>', 'with --run-router: tunnel to nodes on other subnets (true or false)', parseBooleanFlag('--enable-overlay'), true)
+    .option('--overlay-type <type>', 'with --run-router: subnet or full', parseChoice('--overlay-type', ['subnet', 'full'] as const), 'subnet')
+    .action(async (options: {
+      file: string[]; underlayPrefix: number; clientAddress?: string;
+      runRouter?: boolean; routeBackend: 'netlink' | 'mock'; enableOverlay: boolean; overlayType: 'subnet' | 'full';
+    }) => {
       requireRoot();
-      const snapshot = await loadSnapshot(options.file);
+      const files = options.file.map((file) => resolve(file));
+      const snapshot = await loadSnapshot(files);
       const started = Date.now();
       const up = await Lab.up(snapshot, {
         detached: true,
         underlayPrefix: options.underlayPrefix,
         clientAddress: options.clientAddress,
+        agents: options.runRouter
+          ? {
+              command: thisCli(),
+              manifests: files,
+              routeBackend: options.routeBackend,
+              enableOverlay: options.enableOverlay,
+              overlayType: options.overlayType,
+              // This machine's kernel has VXLAN and no IPIP.
+              overlayEncap: 'vxlan',
+            }
+          : undefined,
       });
       console.log(`up in ${Date.now() - started} ms`);
       for (const line of formatLabSummary(up)) console.log(line);
+      if (options.runRouter) {
+        console.log(`agents (${options.routeBackend} route backend) synced on every node; logs in ${up.runDir}/agents/`);
+      }
+    });
+
+  lab
+    .command('apply')
+    .description('make a running lab follow new manifests: its agents see them, new nodes and pods are built, gone ones removed')
+    .requiredOption('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
+    .option('--run <id>', 'lab run to change (default: the newest)')
+    .action(async (options: { file: string[]; run?: string }) => {
+      requireRoot();
+      const files = options.file.map((file) => resolve(file));
+      const snapshot = await loadSnapshot(files);
+      const attached = await Lab.attach({ runId: options.run });
+      const started = Date.now();
+      const result = await attached.apply(snapshot, files);
+      const list = (items: readonly string[]): string => (items.length === 0 ? 'none' : items.join(', '));
+      console.log(`applied to lab ${attached.runId} in ${Date.now() - started} ms`);
+      console.log(`  nodes added: ${list(result.addedNodes)}; removed: ${list(result.removedNodes)}`);
+      console.log(`  pods added: ${list(result.addedPods)}; removed: ${list(result.removedPods)}`);
     });
 
   lab
@@ -144,11 +203,11 @@ export function registerLabCommands(program: Command): void {
       const files = options.file.map((file) => resolve(file));
       // The agent is this same CLI (compiled, or under tsx with the loader flags it runs with).
       const agentCommand = [
-        process.execPath, ...process.execArgv, resolve(process.argv[1] ?? ''),
+        ...thisCli(),
         'agent', ...files.flatMap((file) => ['-f', file]),
         '--run-router', '--run-firewall', '--run-service-proxy',
       ];
-      await runLabDemo(await loadSnapshot(files), { agentCommand });
+      await runLabDemo(await loadSnapshot(files), { agentCommand, cli: thisCli(), manifests: files });
     });
 
   registerLabVmCommand(lab);
