@@ -9,7 +9,7 @@
  * @module
  */
 export * from './kernel-names.js';
-export * from './netns-command-runner.js';
+export * from '../../exec/netns-command-runner.js';
 export * from './firewall/firewall-names.js';
 export * from './firewall/address-text.js';
 export * from './firewall/ipset-payload.js';

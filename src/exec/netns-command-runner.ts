@@ -1,5 +1,5 @@
-import { ConfigError } from '../../core/errors.js';
-import type { CommandRunner, RunOptions, RunResult } from '../../core/ports/command-runner.js';
+import { ConfigError } from '../core/errors.js';
+import type { CommandRunner, RunOptions, RunResult } from '../core/ports/command-runner.js';
 
 // What `ip netns add` accepts and nothing that could be read as an option or a path.
 const NETNS_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

@@ -1,0 +1,2 @@
+export * from './proxy/nftables-proxy-backend.js';
+export * from './proxy/proxy-table-render.js';
