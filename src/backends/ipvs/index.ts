@@ -1,0 +1,15 @@
+/**
+ * The IPVS service proxy: kube-router's own dataplane. The IPVS port over generic netlink
+ * (real and in-memory fake), the message codec laid out as `linux/ip_vs.h` says, the dummy
+ * interface that holds the VIPs, and the `ProxyBackend`.
+ *
+ * @module
+ */
+export * from './ipvs-proxy-backend.js';
+export * from './genl-ipvs-port.js';
+export * from './fake-ipvs-port.js';
+export * from './dummy-interface.js';
+export * from './ipvs-messages.js';
+export * from './ipvs-constants.js';
+export { virtualServiceSpecs, serviceFlags, DEFAULT_SCHEDULER, SCHEDULER_FLAG_BITS, type VirtualServiceSpec } from './ipvs-service-specs.js';
+export * from '../../core/ports/ipvs.js';
