@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const BENCHMARKS: readonly string[] = [
   'store-memory',
+  'source-problems',
   'sorted-table-vs-btree',
   'planners',
   'pipeline',

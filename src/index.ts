@@ -1,13 +1,15 @@
 /**
  * kube-router: Kubernetes node networking as a library. Sources feed a `ClusterStore`; pure
- * planners turn its snapshot into per-node plans; backends program them.
+ * planners turn its snapshot into per-node plans; backends program them; controllers run
+ * the loop; the simulator answers reachability questions from plans.
  *
  * Subpath entry points: `kube-router/mock` (in-memory backends and the recording command
- * runner, for embedders' tests) and `kube-router/lab` (clusters as network namespaces).
+ * runner, for embedders' tests), `kube-router/agent` (the reference node agent, composed
+ * with tsyringe; it loads `reflect-metadata`, this entry does not) and `kube-router/lab`
+ * (clusters as network namespaces).
  *
- * @module
+ * @module kube-router
  */
-import 'reflect-metadata';
 
 export * from './core/model/index.js';
 export * from './core/errors.js';
@@ -20,11 +22,9 @@ export * from './core/plan/index.js';
 export * from './core/planner/index.js';
 export * from './core/backend/index.js';
 export * from './core/ports/command-runner.js';
+export * from './core/ports/netlink.js';
 export * from './core/controller/concern-controller.js';
 export { ExecCommandRunner } from './exec/exec-command-runner.js';
-export * from './agent/agent-config.js';
-export * from './agent/node-agent.js';
-export * from './agent/compose.js';
 export * from './core/simulator/index.js';
 export * from './core/controller/clock.js';
 export * from './core/controller/manual-clock.js';
@@ -34,5 +34,3 @@ export * from './core/controller/one-shot-timer.js';
 export * from './core/controller/sync-metrics.js';
 export * from './core/controller/full-planner.js';
 export * from './core/controller/controller-types.js';
-export * from './agent/agent-runtime.js';
-export * from './agent/planners.js';

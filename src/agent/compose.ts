@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { container as rootContainer, instanceCachingFactory, type DependencyContainer } from 'tsyringe';
 import type { FirewallBackend, ProxyBackend, RouteBackend } from '../core/backend/index.js';
 import { FIREWALL_BACKEND, PROXY_BACKEND, ROUTE_BACKEND } from '../core/backend/index.js';
-import { MockFirewallBackend, MockProxyBackend, MockRouteBackend } from '../backends/mock/index.js';
 import { NetlinkRouteBackend, type NetlinkRouteBackendOptions } from '../backends/netlink/netlink-route-backend.js';
 import type { CommandRunner } from '../core/ports/command-runner.js';
 import type { NetlinkPort } from '../core/ports/netlink.js';
@@ -21,12 +20,8 @@ export interface BackendFactories {
   firewall(node: string): FirewallBackend;
 }
 
-/** The in-memory backends: what `npm start` and embedders' unit tests run on. */
-export const mockBackends: BackendFactories = {
-  route: () => new MockRouteBackend(),
-  proxy: () => new MockProxyBackend(),
-  firewall: () => new MockFirewallBackend(),
-};
+/** Re-exported from `kube-router/mock`, where it is defined, so `kube-router/agent` keeps it. */
+export { mockBackends } from '../backends/mock/index.js';
 
 /**
  * `base` with routes programmed in the kernel by a {@link NetlinkRouteBackend} over `port`

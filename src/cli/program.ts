@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BackendError, ConfigError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
@@ -5,10 +6,30 @@ import { registerInspectCommand } from './commands/inspect.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 
+/**
+ * The package's version, from the nearest `package.json` named `kube-router` above this file:
+ * the sources sit two folders below it, the compiled CLI (`dist/src/cli`) three.
+ */
+export function packageVersion(): string {
+  for (let up = '../../'; up.length <= '../../../../'.length; up += '../') {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(`${up}package.json`, import.meta.url), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (manifest.name === 'kube-router' && typeof manifest.version === 'string') return manifest.version;
+    } catch {
+      // Not there (or not ours): look one folder higher.
+    }
+  }
+  return 'unknown';
+}
+
 /** Builds the `kube-router` command with every subcommand registered. */
 export function buildProgram(): Command {
   const program = new Command('kube-router')
     .description('Kubernetes node networking: pod routes, service proxy and NetworkPolicy firewall')
+    .version(packageVersion(), '-V, --version', 'print the package version')
     .exitOverride();
   registerInspectCommand(program);
   registerAgentCommand(program);

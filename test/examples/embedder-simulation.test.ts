@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'mocha';
-import { composeNodeAgent, loadCluster, type AgentConfig } from '../../src/index.js';
+import { loadCluster } from '../../src/index.js';
+import { composeNodeAgent, type AgentConfig } from '../../src/agent/index.js';
 import { MockBackendsByNode } from '../../src/backends/mock/index.js';
 
 const SEED_CLUSTER = fileURLToPath(new URL('../../examples/seed-cluster', import.meta.url));

@@ -3,7 +3,7 @@ import type { FragmentMap } from './fragment-map.js';
 import type { FamilyAddress } from './proxy-plan.js';
 
 /**
- * A named set of peers, of one family, that rules refer to by {@link PeerSet.id}: an ipset
+ * A named set of peers, of one family, that rules refer to by their `id`: an ipset
  * or an nft set in a kernel backend.
  *
  * Ids are stable: they are derived from what defines the set (a selector pair in a namespace

@@ -7,7 +7,7 @@ import { SortedTable, SortedView } from '../store/sorted-table.js';
  *
  * A planner builds each plan from the previous one, replacing only the fragments it replanned
  * and keeping the very same object for every fragment that did not change. So a backend finds
- * what changed since the plan it last programmed with {@link FragmentMap.diff}, in time
+ * what changed since the plan it last programmed with `FragmentMap.diff`, in time
  * proportional to the change, and never needs to compare or copy the whole plan. Fragments
  * are deep-frozen plain data; `JSON.stringify` prints a map as the array of its values.
  */

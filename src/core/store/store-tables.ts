@@ -64,7 +64,10 @@ export class StoreTables {
   readonly objectProblems = new SortedTable<readonly Problem[]>();
   /** Origin of each stored object, by `Kind NUL key`. */
   readonly origins = new SortedTable<ObjectOrigin>();
-  private sourceProblems: readonly Problem[] = Object.freeze([]);
+  /** Source-level problems by {@link problemKey}, in arrival order (a Map keeps insertion order). */
+  private readonly sourceProblems = new Map<string, Problem>();
+  /** The frozen list handed to snapshots; rebuilt only after a new problem arrived. */
+  private sourceProblemList: readonly Problem[] | undefined = Object.freeze([]);
 
   /** The stored object of `kind` under `key`. */
   get(kind: ObjectKind, key: string): ModelObject | undefined {
@@ -93,10 +96,22 @@ export class StoreTables {
 
   /** Appends a source-level problem, unless an identical one is already recorded. */
   addSourceProblem(problem: Problem): boolean {
-    if (this.sourceProblems.some((known) => sameProblem(known, problem))) return false;
-    // Copy on append: source problems are rare, and the old array may belong to a snapshot.
-    this.sourceProblems = Object.freeze([...this.sourceProblems, problem]);
+    // Keyed, so a bad input of many thousand broken documents costs one lookup per problem
+    // rather than a scan and a copy of every earlier one.
+    const key = problemKey(problem);
+    if (this.sourceProblems.has(key)) return false;
+    this.sourceProblems.set(key, problem);
+    this.sourceProblemList = undefined;
     return true;
+  }
+
+  /**
+   * The source problems as a frozen list, built once per change: snapshots taken between two
+   * new problems share it, and a snapshot's list never changes after it was taken.
+   */
+  private sourceProblemView(): readonly Problem[] {
+    this.sourceProblemList ??= Object.freeze([...this.sourceProblems.values()]);
+    return this.sourceProblemList;
   }
 
   /** Immutable views of every table; later writes copy what they touch. */
@@ -113,7 +128,7 @@ export class StoreTables {
       slicesByService: this.slicesByService.view(),
       objectProblems: this.objectProblems.view(),
       origins: this.origins.view(),
-      sourceProblems: this.sourceProblems,
+      sourceProblems: this.sourceProblemView(),
     };
   }
 
@@ -154,14 +169,12 @@ function sliceIndexKey(slice: EndpointSlice): string {
   return serviceIndexKey(namespacedKey(slice.namespace, slice.serviceName), slice.key);
 }
 
-function sameProblem(a: Problem, b: Problem): boolean {
-  return (
-    a.kind === b.kind &&
-    a.namespace === b.namespace &&
-    a.name === b.name &&
-    a.field === b.field &&
-    a.message === b.message &&
-    a.severity === b.severity &&
-    a.origin === b.origin
-  );
+/**
+ * Identity of a problem: every field, so two problems share a key exactly when they are equal.
+ * JSON of an array keeps `undefined` (as `null`) apart from an empty string, and escapes any
+ * separator the fields could hold.
+ */
+function problemKey(problem: Problem): string {
+  const { kind, namespace, name, field, message, severity, origin } = problem;
+  return JSON.stringify([kind, namespace ?? null, name ?? null, field, message, severity, origin ?? null]);
 }

@@ -24,7 +24,7 @@ import { sameRoute, sameTunnel } from './same-fields.js';
  * `decideRoute`; the store reports the same bad input as problems, the planner only skips.
  *
  * Incremental: only Node changes matter (pods, services, slices, policies and namespaces cost
- * nothing). {@link RouteIndex} turns each changed node into the fragment keys it can affect;
+ * nothing). the route index (`RouteIndex`) turns each changed node into the fragment keys it can affect;
  * only those are replanned, and a fragment that comes out equal keeps its previous object.
  * {@link RoutePlanner.full} is the same path with every key dirty.
  *

@@ -14,7 +14,7 @@ import { SliceOwners } from './slice-owners.js';
 
 /**
  * The service proxy's planner for one node, kept between reconciles: it replans only the
- * service ports that a change can alter (see {@link dirtyServiceFragments} for the index) and
+ * service ports that a change can alter (see `dirtyServiceFragments` for the index) and
  * keeps every other fragment object as it was, so `plan.servicePorts.diff(previous.servicePorts)`
  * names exactly what a backend must rewrite. A change that alters nothing the planner reads
  * (a resourceVersion, an annotation it ignores, a status condition) replans the service and
