@@ -18,10 +18,10 @@ export interface GuestCommand {
 }
 
 /**
- * Host directories the guest does not see: it mounts its own proc, sys, dev and fresh
- * tmpfs on /tmp and /run over them.
+ * Host directories the guest does not see: it mounts its own proc, sys, dev and a fresh
+ * tmpfs on /run over them. (/tmp is the host's, under the guest's RAM overlay.)
  */
-export const HIDDEN_IN_GUEST: readonly string[] = ['/proc', '/sys', '/dev', '/tmp', '/run'];
+export const HIDDEN_IN_GUEST: readonly string[] = ['/proc', '/sys', '/dev', '/run'];
 
 /** xargs in the guest is told to take at most this many bytes (`-s`), and to refuse more (`-x`): one run, never split. */
 export const MAX_COMMAND_BYTES = 131_072;

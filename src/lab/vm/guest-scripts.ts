@@ -37,7 +37,7 @@ export interface GuestInitInput {
 /**
  * The guest's `/init` (pid 1, busybox sh). It loads the modules, mounts the host's root
  * read-only under a RAM overlay (so the command may write anywhere; all of it is gone at
- * power-off), mounts proc, sys, dev, tmpfs on /tmp and /run and the results share, runs the
+ * power-off), mounts proc, sys, dev, a tmpfs on /run and the results share, runs the
  * command in a chroot there, and powers off. It never exits: pid 1 exiting is a kernel panic.
  */
 export function guestInitScript(input: GuestInitInput): string {
@@ -76,8 +76,8 @@ export function guestInitScript(input: GuestInitInput): string {
     'mkdir -p /host/dev/pts /host/dev/shm',
     'mount -t devpts devpts /host/dev/pts',
     'mount -t tmpfs -o mode=1777 tmpfs /host/dev/shm',
-    '# Fresh /tmp and /run: the host\'s (its network namespaces, lab state) stay out of sight.',
-    'mount -t tmpfs -o mode=1777 tmpfs /host/tmp',
+    '# A fresh /run: the host\'s (its network namespaces, lab state) stays out of sight. /tmp stays',
+    '# the host\'s under the RAM overlay, so a checkout under /tmp runs as well.',
     'mount -t tmpfs -o mode=0755 tmpfs /host/run',
     `mkdir -p /host${GUEST_RESULTS_DIRECTORY}`,
     `mount -t 9p -o ${RESULTS_OPTIONS} ${RESULTS_TAG} /host${GUEST_RESULTS_DIRECTORY} || fail "cannot mount the results share (9p tag ${RESULTS_TAG})"`,
