@@ -26,11 +26,11 @@ describe('FragmentMap', () => {
 
   it('finds every key changed against no previous version, and only real changes between maps built apart', () => {
     const first = fragmentMap([['a', { x: 1 }], ['b', { x: 2 }]]);
-    assert.deepEqual(fragmentChanges(undefined, first), { changed: ['a', 'b'], removed: [] });
+    assert.deepEqual(fragmentChanges(undefined, first), { changed: ['a', 'b'], removed: [], replaced: ['a', 'b'] });
     const rebuilt = fragmentMap([['a', { x: 1 }], ['b', { x: 3 }], ['c', { x: 4 }]]);
     // Identity says a, b and c differ; values say a is the same.
     assert.deepEqual(rebuilt.diff(first).changed, ['a', 'b', 'c']);
-    assert.deepEqual(fragmentChanges(first, rebuilt), { changed: ['b', 'c'], removed: [] });
+    assert.deepEqual(fragmentChanges(first, rebuilt), { changed: ['b', 'c'], removed: [], replaced: ['a', 'b', 'c'] });
   });
 
   it('continues a version with SortedTable.from, sharing what it does not write', () => {

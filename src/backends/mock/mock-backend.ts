@@ -106,7 +106,7 @@ export class MockBackend<Plan, C extends Concern> implements Backend<Plan> {
     const previous = this.#programmed;
     const full = options.resync === true || previous === undefined || !isDeepStrictEqual(previous.parts.planWide, parts.planWide);
     const diff = diffPlanParts(previous?.parts, parts);
-    freezeNew(previous?.parts, parts);
+    freezeNew(parts, diff.replacedKeys);
     Object.freeze(plan);
     const report: SyncReport = Object.freeze({
       concern: this.concern,
@@ -148,9 +148,9 @@ export class MockBackend<Plan, C extends Concern> implements Backend<Plan> {
  * frozen already, so a planner's plan (frozen fragments, shared structure) costs almost
  * nothing here, and a plan built by hand is frozen once.
  */
-function freezeNew(previous: PlanParts | undefined, next: PlanParts): void {
+function freezeNew(next: PlanParts, replacedKeys: Readonly<Record<string, readonly string[]>>): void {
   for (const [name, map] of Object.entries(next.maps)) {
-    for (const key of map.diff(previous?.maps[name]).changed) deepFreeze(map.get(key));
+    for (const key of replacedKeys[name] ?? []) deepFreeze(map.get(key));
   }
   deepFreeze(next.singles);
   deepFreeze(next.planWide);

@@ -22,8 +22,8 @@ export interface FragmentDiff {
 
 /** How one sync's fragments compare with the previously programmed ones, with the changed keys per map. */
 export interface PlanPartsDiff extends FragmentDiff {
-  /** Keys of the changed fragments of each map. */
-  readonly changedKeys: Readonly<Record<string, readonly string[]>>;
+  /** Keys of each map whose fragment is a new object (changed, or rebuilt with equal content). */
+  readonly replacedKeys: Readonly<Record<string, readonly string[]>>;
 }
 
 /**
@@ -35,10 +35,10 @@ export function diffPlanParts(previous: PlanParts | undefined, next: PlanParts):
   let changed = 0;
   let removed = 0;
   let total = 0;
-  const changedKeys: Record<string, readonly string[]> = {};
+  const replacedKeys: Record<string, readonly string[]> = {};
   for (const [name, map] of Object.entries(next.maps)) {
     const diff = fragmentChanges(previous?.maps[name], map);
-    changedKeys[name] = diff.changed;
+    replacedKeys[name] = diff.replaced;
     changed += diff.changed.length;
     removed += diff.removed.length;
     total += map.size;
@@ -54,7 +54,7 @@ export function diffPlanParts(previous: PlanParts | undefined, next: PlanParts):
   for (const name of Object.keys(previous?.singles ?? {})) {
     if (!(name in next.singles)) removed++;
   }
-  return { changed, removed, unchanged: total - changed, changedKeys };
+  return { changed, removed, unchanged: total - changed, replacedKeys };
 }
 
 /** The number of fragments of a plan. */

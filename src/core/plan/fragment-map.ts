@@ -42,6 +42,11 @@ export function emptyFragmentMap<V>(): FragmentMap<V> {
 export interface FragmentChanges {
   readonly changed: readonly string[];
   readonly removed: readonly string[];
+  /**
+   * Keys whose fragment is another object than before: `changed` plus fragments rebuilt with
+   * equal content. What a holder of the plan has not seen yet (the mocks freeze these).
+   */
+  readonly replaced: readonly string[];
 }
 
 /**
@@ -53,10 +58,10 @@ export interface FragmentChanges {
  */
 export function fragmentChanges<V>(previous: FragmentMap<V> | undefined, next: FragmentMap<V>): FragmentChanges {
   const diff = next.diff(previous);
-  if (previous === undefined) return diff;
+  if (previous === undefined) return { ...diff, replaced: diff.changed };
   const changed = diff.changed.filter((key) => {
     const before = previous.get(key);
     return before === undefined || !isDeepStrictEqual(before, next.get(key));
   });
-  return { changed, removed: diff.removed };
+  return { changed, removed: diff.removed, replaced: diff.changed };
 }

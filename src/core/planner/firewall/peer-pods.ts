@@ -1,48 +1,22 @@
-import {
-  SELECT_ALL,
-  matchesSelector,
-  selectsEverything,
-  type LabelSelector,
-  type NetworkPolicy,
-  type NetworkPolicyPeer,
-  type Pod,
-} from '../../model/index.js';
+import type { NetworkPolicy, NetworkPolicyPeer, Pod } from '../../model/index.js';
 import type { ClusterSnapshot } from '../../store/snapshot.js';
-import { isPolicyPod } from './policy-pods.js';
-
-/** The label the API server puts on every namespace, holding its name. */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+import { candidatePods, isMember } from './selector-membership.js';
+import { selectorSetsOf } from './set-definitions.js';
 
 /**
- * The pods a peer's selectors select (an ipBlock peer selects none):
+ * The pods a peer's selectors select (an ipBlock peer selects none), the same selection as
+ * the peer's sets (see `namespaceInScope` for how namespaceSelectors are matched):
  *
  * - `podSelector` alone: matching pods in the policy's namespace;
  * - `namespaceSelector` alone: every pod of the matching namespaces;
  * - both: matching pods in matching namespaces (AND, not OR).
  *
- * Only pods policy applies to count (see `isPolicyPod`). An empty `namespaceSelector` selects
- * pods of every namespace, even one without a Namespace object in the snapshot; a non-empty
- * one is matched against the Namespace objects' labels, plus `kubernetes.io/metadata.name`,
- * which the API server always sets but a manifest may leave out.
+ * Only pods policy applies to count (see `isPolicyPod`).
  */
 export function selectPeerPods(snapshot: ClusterSnapshot, policy: NetworkPolicy, peer: NetworkPolicyPeer): Pod[] {
-  const { podSelector, namespaceSelector } = peer;
-  if (namespaceSelector === undefined) {
-    if (podSelector === undefined) return [];
-    return snapshot.podsMatching(podSelector, policy.namespace).filter(isPolicyPod);
-  }
-  const pods = podSelector ?? SELECT_ALL;
-  if (selectsEverything(namespaceSelector)) return snapshot.podsMatching(pods).filter(isPolicyPod);
-  return matchingNamespaces(snapshot, namespaceSelector).flatMap((namespace) =>
-    snapshot.podsMatching(pods, namespace).filter(isPolicyPod),
-  );
-}
-
-function matchingNamespaces(snapshot: ClusterSnapshot, selector: LabelSelector): string[] {
-  return snapshot
-    .namespaces()
-    .filter((namespace) =>
-      matchesSelector(selector, { [NAMESPACE_NAME_LABEL]: namespace.name, ...namespace.labels }),
-    )
-    .map((namespace) => namespace.name);
+  if (peer.podSelector === undefined && peer.namespaceSelector === undefined) return [];
+  // The family does not matter for which pods a peer takes: either set's definition will do.
+  const [definition] = selectorSetsOf(policy, peer);
+  if (definition === undefined) return [];
+  return candidatePods(definition, snapshot).filter((pod) => isMember(definition, pod, snapshot));
 }

@@ -24,8 +24,26 @@ export function namespaceInScope(definition: SelectorSetDefinition, namespace: s
 
 /** The addresses `pod` contributes to the set in `snapshot` (none when it is not a member). */
 export function memberAddresses(definition: SelectorSetDefinition, pod: Pod | undefined, snapshot: ClusterSnapshot): string[] {
-  if (pod === undefined || !isPolicyPod(pod)) return [];
-  if (!namespaceInScope(definition, pod.namespace, snapshot)) return [];
-  if (!matchesSelector(definition.podSelector, pod.labels)) return [];
+  if (pod === undefined || !isMember(definition, pod, snapshot)) return [];
   return [...new Set(pod.podIPs.filter((ip) => ipFamilyOf(ip) === definition.family))];
+}
+
+/**
+ * The pods that may be members of the set, through the store's label and namespace indexes
+ * (a superset: {@link memberAddresses} or {@link isMember} decides).
+ */
+export function candidatePods(definition: SelectorSetDefinition, snapshot: ClusterSnapshot): readonly Pod[] {
+  if (definition.namespace !== undefined) return snapshot.podsMatching(definition.podSelector, definition.namespace);
+  if (definition.namespaceSelector === undefined || selectsEverything(definition.namespaceSelector)) {
+    return snapshot.podsMatching(definition.podSelector);
+  }
+  return snapshot
+    .namespaces()
+    .filter((namespace) => namespaceInScope(definition, namespace.name, snapshot))
+    .flatMap((namespace) => snapshot.podsMatching(definition.podSelector, namespace.name));
+}
+
+/** True when `pod` belongs to the set's selection in `snapshot`, whatever its address family. */
+export function isMember(definition: SelectorSetDefinition, pod: Pod, snapshot: ClusterSnapshot): boolean {
+  return isPolicyPod(pod) && namespaceInScope(definition, pod.namespace, snapshot) && matchesSelector(definition.podSelector, pod.labels);
 }

@@ -2,7 +2,7 @@ import type { PeerSet } from '../../plan/index.js';
 import type { ClusterSnapshot } from '../../store/snapshot.js';
 import type { Pod } from '../../model/index.js';
 import { FragmentTable } from '../common/fragment-table.js';
-import { memberAddresses, namespaceInScope } from './selector-membership.js';
+import { candidatePods, memberAddresses, namespaceInScope } from './selector-membership.js';
 import { SelectorIndex } from './selector-index.js';
 import { SetMembers } from './set-members.js';
 import type { SelectorSetDefinition, SharedSetDefinition } from './set-definitions.js';
@@ -120,17 +120,6 @@ function computeMembers(definition: SelectorSetDefinition, snapshot: ClusterSnap
   return members;
 }
 
-/** The pods that may be members, through the store's label and namespace indexes. */
-function candidatePods(definition: SelectorSetDefinition, snapshot: ClusterSnapshot): readonly Pod[] {
-  if (definition.namespace !== undefined) return snapshot.podsMatching(definition.podSelector, definition.namespace);
-  if (definition.namespaceSelector === undefined || selectsEverything(definition.namespaceSelector)) {
-    return snapshot.podsMatching(definition.podSelector);
-  }
-  return snapshot
-    .namespaces()
-    .filter((namespace) => namespaceInScope(definition, namespace.name, snapshot))
-    .flatMap((namespace) => snapshot.podsMatching(definition.podSelector, namespace.name));
-}
 
 function fragmentOf(set: SharedSet): PeerSet {
   const definition = set.definition;
