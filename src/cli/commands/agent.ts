@@ -2,6 +2,13 @@ import { rename, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { composeNodeAgent, mockBackends, withNetlinkRoutes, type BackendFactories } from '../../agent/compose.js';
 import type { AgentConfig } from '../../agent/agent-config.js';
+import {
+  FIREWALL_BACKEND_NAMES,
+  PROXY_BACKEND_NAMES,
+  withKernelBackends,
+  type FirewallBackendName,
+  type ProxyBackendName,
+} from '../../agent/kernel-backends.js';
 import type { NodeSyncResult } from '../../agent/node-agent.js';
 import type { ReconcileOutcome } from '../../core/controller/controller-types.js';
 import { parseCIDR } from '../../core/convert/ip-parsing.js';
@@ -31,6 +38,8 @@ interface AgentOptions {
   masqueradeAll?: boolean;
   backend: string;
   routeBackend?: 'netlink' | 'mock';
+  firewallBackend?: FirewallBackendName;
+  proxyBackend?: ProxyBackendName;
   enableOverlay?: boolean;
   overlayType?: 'subnet' | 'full';
   overlayEncap?: TunnelType;
@@ -85,18 +94,24 @@ function configFrom(options: AgentOptions): AgentConfig {
 }
 
 /**
- * The backends the flags ask for. The netlink route backend programs the network namespace
- * this process runs in, so it needs one node (`--hostname-override`): on a real node that is
- * the node itself, in the lab the agent runs inside the node's namespace.
+ * The backends the flags ask for. Kernel backends program the network namespace this process
+ * runs in, so they need one node (`--hostname-override`): on a real node that is the node
+ * itself, in the lab the agent runs inside the node's namespace.
  */
 async function backendsFrom(options: AgentOptions): Promise<BackendFactories> {
-  if (options.routeBackend !== 'netlink') return mockBackends;
+  const kernel = options.routeBackend === 'netlink' || (options.firewallBackend ?? 'mock') !== 'mock' || (options.proxyBackend ?? 'mock') !== 'mock';
+  if (!kernel) return mockBackends;
   if (!options.hostnameOverride) {
-    throw new ConfigError('--route-backend netlink programs this machine\'s routes: give the node it runs on with --hostname-override');
+    throw new ConfigError('kernel backends program this machine: give the node it runs on with --hostname-override');
   }
-  // Loaded only here: the native netlink module is not needed for the mock backends.
-  const { RtnetlinkPort } = await import('../../backends/netlink/rtnetlink/rtnetlink-port.js');
-  return withNetlinkRoutes(mockBackends, new RtnetlinkPort(), new ExecCommandRunner(30_000));
+  const runner = new ExecCommandRunner(30_000);
+  let backends = await withKernelBackends(mockBackends, { firewall: options.firewallBackend, proxy: options.proxyBackend }, runner);
+  if (options.routeBackend === 'netlink') {
+    // Loaded only here: the native netlink module is not needed for the mock backends.
+    const { RtnetlinkPort } = await import('../../backends/netlink/rtnetlink/rtnetlink-port.js');
+    backends = withNetlinkRoutes(backends, new RtnetlinkPort(), runner);
+  }
+  return backends;
 }
 
 /** One log line per reconcile: when, which concern, how it went. */
@@ -216,6 +231,8 @@ export function registerAgentCommand(program: Command): void {
     .option('--masquerade-all', 'masquerade all traffic to service VIPs')
     .option('--backend <name>', 'backend for every concern (only mock so far)', 'mock')
     .option('--route-backend <name>', 'netlink (kernel routes of the namespace this runs in; needs --hostname-override) or mock', oneOf('--route-backend', ['netlink', 'mock'] as const))
+    .option('--firewall-backend <name>', 'iptables, nftables (rules in the namespace this runs in; needs --hostname-override) or mock', oneOf('--firewall-backend', FIREWALL_BACKEND_NAMES))
+    .option('--proxy-backend <name>', 'iptables, nftables, ipvs (rules in the namespace this runs in; needs --hostname-override) or mock', oneOf('--proxy-backend', PROXY_BACKEND_NAMES))
     .option('--enable-overlay <bool>', 'tunnel to nodes off this node\'s underlay subnets (true or false; default true)', parseBoolean('--enable-overlay'))
     .option('--overlay-type <type>', 'subnet (tunnel across subnets only) or full (to every node); default subnet', oneOf('--overlay-type', ['subnet', 'full'] as const))
     .option('--overlay-encap <encap>', 'vxlan, ipip or fou; default ipip', oneOf('--overlay-encap', ['vxlan', 'ipip', 'fou'] as const))

@@ -1,0 +1,71 @@
+import type { FirewallBackend, ProxyBackend } from '../core/backend/index.js';
+import { ConfigError } from '../core/errors.js';
+import type { CommandRunner } from '../core/ports/command-runner.js';
+import type { BackendFactories } from './compose.js';
+
+/** The firewall backends an agent can run: `--firewall-backend`. */
+export const FIREWALL_BACKEND_NAMES = ['iptables', 'nftables', 'mock'] as const;
+/** One of {@link FIREWALL_BACKEND_NAMES}. */
+export type FirewallBackendName = (typeof FIREWALL_BACKEND_NAMES)[number];
+
+/** The service proxy backends an agent can run: `--proxy-backend`. */
+export const PROXY_BACKEND_NAMES = ['iptables', 'nftables', 'ipvs', 'mock'] as const;
+/** One of {@link PROXY_BACKEND_NAMES}. */
+export type ProxyBackendName = (typeof PROXY_BACKEND_NAMES)[number];
+
+/** Which kernel backends to run for the firewall and the service proxy. */
+export interface KernelBackendChoice {
+  /** Default `mock`. */
+  readonly firewall?: FirewallBackendName | undefined;
+  /** Default `mock`. */
+  readonly proxy?: ProxyBackendName | undefined;
+}
+
+/**
+ * `base` with the firewall and proxy backends `choice` names. Kernel backends program the
+ * network namespace that `runner`'s commands run in (this process's, or a node namespace's
+ * through a `NetnsCommandRunner`). Each backend module is loaded only when chosen, so an agent
+ * on the mock backends never loads kernel code.
+ *
+ * @throws ConfigError for a backend this build cannot run
+ */
+export async function withKernelBackends(
+  base: BackendFactories,
+  choice: KernelBackendChoice,
+  runner: CommandRunner,
+): Promise<BackendFactories> {
+  const firewall = await firewallFactory(choice.firewall ?? 'mock', runner);
+  const proxy = await proxyFactory(choice.proxy ?? 'mock', runner);
+  return {
+    ...base,
+    ...(firewall ? { firewall } : {}),
+    ...(proxy ? { proxy } : {}),
+  };
+}
+
+async function firewallFactory(name: FirewallBackendName, runner: CommandRunner): Promise<((node: string) => FirewallBackend) | undefined> {
+  switch (name) {
+    case 'mock':
+      return undefined;
+    case 'iptables':
+      throw new ConfigError('--firewall-backend iptables is not implemented yet: use nftables or mock');
+    case 'nftables':
+      throw new ConfigError('--firewall-backend nftables is not implemented yet: use iptables or mock');
+  }
+  void runner;
+}
+
+async function proxyFactory(name: ProxyBackendName, runner: CommandRunner): Promise<((node: string) => ProxyBackend) | undefined> {
+  switch (name) {
+    case 'mock':
+      return undefined;
+    case 'iptables':
+      throw new ConfigError('--proxy-backend iptables is not implemented yet: use nftables or mock');
+    case 'nftables': {
+      const { NftablesProxyBackend } = await import('../backends/nftables/proxy/nftables-proxy-backend.js');
+      return () => new NftablesProxyBackend(runner);
+    }
+    case 'ipvs':
+      throw new ConfigError('--proxy-backend ipvs is not implemented yet in the agent: use nftables or mock');
+  }
+}
