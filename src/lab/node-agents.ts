@@ -158,7 +158,8 @@ export function agentSettingsOf(options: LabAgentOptions): LabAgentSettings {
     command: [...options.command],
     cwd: options.cwd ?? process.cwd(),
     flags: [
-      '--run-router',
+      // The agent runs every controller unless told otherwise; the lab's agents route only.
+      '--run-router=true', '--run-firewall=false', '--run-service-proxy=false',
       '--route-backend', options.routeBackend ?? 'mock',
       '--enable-overlay', String(options.enableOverlay ?? true),
       '--overlay-type', options.overlayType ?? 'subnet',

@@ -63,9 +63,9 @@ describe('kube-router agent (end to end)', function () {
     [all, json, oneNode, unknownNode, nothingToRun, kubeconfig, unknownFlag, noNodes] = await Promise.all([
       runCli(['agent', ...SEED, ...EVERYTHING]),
       runCli(['agent', ...SEED, ...EVERYTHING, '--output', 'json']),
-      runCli(['agent', ...SEED, '--run-router', '--cluster-cidr', '10.1.0.0/16', '--hostname-override', 'kube-node2']),
+      runCli(['agent', ...SEED, '--run-firewall=false', '--run-service-proxy', 'false', '--cluster-cidr', '10.1.0.0/16', '--hostname-override', 'kube-node2']),
       runCli(['agent', ...SEED, '--run-router', '--hostname-override', 'nope']),
-      runCli(['agent', ...SEED]),
+      runCli(['agent', ...SEED, '--run-router=false', '--run-firewall=false', '--run-service-proxy=false']),
       runCli(['agent', '--kubeconfig', 'x', '--run-router']),
       runCli(['agent', ...SEED, '--run-router', '--no-such-flag']),
       runCli(['agent', '-f', 'examples/seed-cluster/pods.yaml', '--run-router']),
@@ -127,7 +127,7 @@ describe('kube-router agent (end to end)', function () {
     assert.equal(node1.firewall.plan.node, 'kube-node1');
   });
 
-  it('--hostname-override prints only that node, with only the enabled concern', () => {
+  it('--hostname-override prints only that node, and =false turns the other concerns off', () => {
     assert.equal(oneNode.code, 0, oneNode.stderr);
     assert.deepEqual(sectionNodes(oneNode.stdout), ['kube-node2']);
     assert.ok(oneNode.stdout.includes('route 10.1.1.0/24 via 192.168.1.100'), oneNode.stdout);
@@ -138,8 +138,8 @@ describe('kube-router agent (end to end)', function () {
     assertOneLineFailure(unknownNode, /"nope"/);
   });
 
-  it('exits 2 when no --run-* flag is given', () => {
-    assertOneLineFailure(nothingToRun, /--run-router/);
+  it('exits 2 when every --run-* flag is false', () => {
+    assertOneLineFailure(nothingToRun, /--run-router, --run-firewall and --run-service-proxy are all false/);
   });
 
   it('--kubeconfig without -f exits 2 saying the API source is not implemented yet', () => {
@@ -200,7 +200,7 @@ describe('kube-router agent routing flags (end to end)', function () {
   it('rejects bad values and a kernel backend or watch without one node, in one line', () => {
     assertOneLineFailure(badType, /--overlay-type: expected subnet or full, got "mesh"/);
     assertOneLineFailure(badBool, /--enable-overlay: expected true or false, got "yes"/);
-    assertOneLineFailure(netlinkAllNodes, /--route-backend netlink .*--hostname-override/);
+    assertOneLineFailure(netlinkAllNodes, /kernel backends .*--hostname-override/);
     assertOneLineFailure(watchAllNodes, /--watch .*--hostname-override/);
   });
 });

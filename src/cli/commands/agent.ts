@@ -79,9 +79,9 @@ function parseUnderlayCidrs(value: string | undefined): string[] | undefined {
 
 function configFrom(options: AgentOptions): AgentConfig {
   return {
-    runRouter: options.runRouter ?? false,
-    runFirewall: options.runFirewall ?? false,
-    runServiceProxy: options.runServiceProxy ?? false,
+    runRouter: options.runRouter ?? true,
+    runFirewall: options.runFirewall ?? true,
+    runServiceProxy: options.runServiceProxy ?? true,
     clusterCIDRs: parseCidrList('--cluster-cidr', options.clusterCidr),
     serviceClusterIPRanges: parseCidrList('--service-cluster-ip-range', options.serviceClusterIpRange),
     masqueradeAll: options.masqueradeAll ?? false,
@@ -220,9 +220,9 @@ export function registerAgentCommand(program: Command): void {
     .command('agent')
     .description('run the reference agent once over a cluster and print what it programs per node, or with --watch keep one node programmed')
     .option('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
-    .option('--run-router', 'route to other nodes\' pod subnets')
-    .option('--run-firewall', 'enforce NetworkPolicies')
-    .option('--run-service-proxy', 'proxy ClusterIP, NodePort, ExternalIP and LoadBalancer services')
+    .option('--run-router [bool]', 'route to other nodes\' pod subnets (default true; --run-router=false turns it off)', parseBoolean('--run-router'), true)
+    .option('--run-firewall [bool]', 'enforce NetworkPolicies (default true; --run-firewall=false turns it off)', parseBoolean('--run-firewall'), true)
+    .option('--run-service-proxy [bool]', 'proxy ClusterIP, NodePort, ExternalIP and LoadBalancer services (default true; --run-service-proxy=false turns it off)', parseBoolean('--run-service-proxy'), true)
     .option('--hostname-override <node>', 'program only this node (default: every node)')
     .option('--kubeconfig <path>', 'kubeconfig of the cluster to watch')
     .option('--master <url>', 'API server address')
@@ -255,7 +255,7 @@ export function registerAgentCommand(program: Command): void {
       }
       const config = configFrom(options);
       if (!config.runRouter && !config.runFirewall && !config.runServiceProxy) {
-        throw new ConfigError('nothing to run: give --run-router, --run-firewall and/or --run-service-proxy');
+        throw new ConfigError('nothing to run: --run-router, --run-firewall and --run-service-proxy are all false');
       }
       if (options.watch) {
         await runWatching(options, config, options.file);
