@@ -11,7 +11,11 @@ interface DirtyObject {
   readonly markedAt: number;
 }
 
-/** What {@link DirtyChanges.take} hands to a reconcile. */
+/**
+ * What {@link DirtyChanges.take} hands to a reconcile.
+ *
+ * @internal
+ */
 export interface DirtyWork {
   /** The coalesced changes, one per object, in the order objects were first marked. */
   readonly changes: readonly ObjectChange[];
@@ -35,6 +39,7 @@ function objectRef(kind: ObjectKind, key: string): string {
  * sets: the first change tells whether the object existed before, the last whether it exists
  * now, so "added then updated" is `added`, "deleted then added" is `updated`, and "added then
  * deleted" is nothing at all (the planner never saw the object and will not see it).
+ * @internal
  */
 export class DirtyChanges {
   readonly #objects = new Map<string, DirtyObject>();

@@ -3,6 +3,7 @@ import type { Clock, TimerHandle } from './clock.js';
 /**
  * At most one pending call of `callback`, at a time that can be moved: how a controller keeps
  * "the next reconcile" and "the next full resync" without ever having two of either.
+ * @internal
  */
 export class OneShotTimer {
   #handle: TimerHandle | undefined;

@@ -3,6 +3,7 @@
  * `spec.ports[1].port`, `metadata.labels["app.kubernetes.io/name"]`.
  *
  * Immutable: `child` returns a new path, so one parent can be shared by many children.
+ * @internal
  */
 export class FieldPath {
   private constructor(private readonly text: string) {}

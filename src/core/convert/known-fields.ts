@@ -14,7 +14,11 @@
  * @module
  */
 
-/** The known fields of one JSON object; `null` marks a field whose content is not checked. */
+/**
+ * The known fields of one JSON object; `null` marks a field whose content is not checked.
+ *
+ * @internal
+ */
 export interface FieldShape {
   readonly listed: 'complete' | 'read';
   readonly fields: Readonly<Record<string, FieldShape | null>>;

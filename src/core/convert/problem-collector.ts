@@ -14,6 +14,7 @@ export interface ProblemSubject {
 /**
  * Gathers the problems found while converting one object. Every problem gets the same
  * subject and origin, so converters only say where and what.
+ * @internal
  */
 export class ProblemCollector {
   // Not readonly only so that rewordingErrors can point a new collector at this one's list.

@@ -12,6 +12,7 @@ import { isRecord, quote } from './raw-values.js';
  * Unknown fields are warnings, not errors: the object is read as the API server reads it,
  * without the field. The warning is what keeps that from being silent, since a misspelt
  * selector or rule field (`matchLabel`, `form`) makes the object select or allow more.
+ * @internal
  */
 export function reportUnknownFields(raw: unknown, shape: FieldShape, problems: ProblemCollector): void {
   walk(raw, shape, FieldPath.ROOT, problems);

@@ -36,6 +36,7 @@ function familyLines(query: ReachQuery, reach: FamilyReach): string[] {
 /**
  * {@link canReach} over an index built once, for callers asking many questions of the same
  * plans (a matrix).
+ * @internal
  */
 export function canReachIndexed(index: FirewallPlanIndex, query: ReachQuery): ReachResult {
   checkPort(query.port);

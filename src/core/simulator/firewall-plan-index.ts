@@ -10,6 +10,7 @@ export interface PlacedPod {
 /**
  * Finds each pod's node plan among the plans of many nodes: the plan whose `pods` lists it.
  * Built once per question batch so a reachability matrix does not scan every plan per pair.
+ * @internal
  */
 export class FirewallPlanIndex {
   readonly #placed = new Map<string, PlacedPod>();

@@ -54,8 +54,8 @@ function prefixEnd(prefix: string): string | undefined {
 }
 
 /**
- * An immutable, sorted view of a {@link SortedTable} at one moment. Reads are O(log n);
- * {@link SortedView.values} is O(n) once and cached.
+ * An immutable, sorted view, at one moment, of a `SortedTable` (the store's internal mutable
+ * table). Reads are O(log n); {@link SortedView.values} is O(n) once and cached.
  */
 export class SortedView<V> {
   private cachedValues: readonly V[] | undefined;
@@ -182,6 +182,7 @@ export interface ViewDiff {
 /**
  * The mutable handle of a sorted map whose {@link SortedTable.view | views} are immutable and
  * share structure with it (see the module comment for the copy-on-write scheme).
+ * @internal
  */
 export class SortedTable<V> {
   private tree: Tree<V> = newTree<V>();
