@@ -1,10 +1,7 @@
 /**
- * iptables + ipset building blocks: stable hashed kernel names, a `CommandRunner` that runs
- * inside a network namespace, and the NetworkPolicy firewall's names and ipset payloads.
- *
- * The firewall backend itself (chains, iptables-restore payloads, incremental sync) is not
- * implemented yet: use `MockFirewallBackend` from `kube-router/mock` (or the simulator) until
- * it lands.
+ * iptables + ipset backends: the NetworkPolicy firewall (`IptablesFirewallBackend`), stable
+ * hashed kernel names, a `CommandRunner` that runs inside a network namespace, and the
+ * firewall's names, rule pieces and ipset payloads.
  *
  * @module
  */
@@ -13,3 +10,4 @@ export * from '../../exec/netns-command-runner.js';
 export * from './firewall/firewall-names.js';
 export * from './firewall/address-text.js';
 export * from './firewall/ipset-payload.js';
+export * from './firewall/iptables-firewall-backend.js';
