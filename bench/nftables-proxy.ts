@@ -1,52 +1,179 @@
 /**
- * The nftables proxy at the scalability envelope: 10,000 ClusterIP service ports with 10
- * endpoints each (a synthetic plan of the shape the planner emits), full render time and size,
- * and the kernel load time of that payload in a fresh network namespace (root only).
+ * The nftables proxy at the scalability envelope, for one node of a 1,000-node cluster:
+ * 10,000 services with one 10-endpoint slice each, planned by `planServices`. Prints full plan +
+ * render time, payload size and RSS; the kernel load of the full payload in a fresh network
+ * namespace, next to a layout without any semantics (one concatenated map keyed by VIP,
+ * protocol, port and slot) as the floor; one endpoint added (time and elements); and the data
+ * path: connection setup to a VIP with 10 versus 10,000 services programmed (root only).
  * Run: `npx tsx bench/nftables-proxy.ts`.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { NetnsCommandRunner } from '../src/exec/netns-command-runner.js';
+import { fileURLToPath } from 'node:url';
+import { NftablesProxyBackend } from '../src/backends/nftables/proxy/nftables-proxy-backend.js';
 import { replaceProxyTable } from '../src/backends/nftables/proxy/proxy-table-render.js';
 import { fragmentMapOf } from '../src/core/plan/fragment-map.js';
 import type { ProxyPlan, ServicePortPlan } from '../src/core/plan/proxy-plan.js';
+import { planServices } from '../src/core/planner/index.js';
+import { ClusterStore } from '../src/core/store/cluster-store.js';
+import { SortedTable } from '../src/core/store/sorted-table.js';
 import { ExecCommandRunner } from '../src/exec/exec-command-runner.js';
+import { NetnsCommandRunner } from '../src/exec/netns-command-runner.js';
+import { RecordingCommandRunner } from '../src/exec/recording-command-runner.js';
+import { ENVELOPE, generateCluster } from './cluster-generator.js';
+import { mib, ms, printTable } from './measure.js';
 
-function servicePort(index: number): ServicePortPlan {
-  const vip = `172.${16 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
-  const clusterEndpoints = Array.from({ length: 10 }, (_, slot) => ({
-    ip: `10.${(index >> 8) & 255}.${index & 255}.${slot + 2}`, family: 'IPv4' as const, port: 8080,
-    local: false, ready: true, serving: true, terminating: false,
-  }));
-  return {
-    key: `ns-${index % 500}/svc-${index}:http/TCP`, service: `ns-${index % 500}/svc-${index}`, portName: 'http', protocol: 'TCP',
-    frontends: [{ kind: 'ClusterIP', ip: vip, family: 'IPv4', port: 80, trafficPolicy: 'Cluster', endpoints: 'cluster', sourceRanges: [], masquerade: 'outside-cluster-cidrs' }],
-    clusterEndpoints, localEndpoints: [], hairpinMasquerade: true,
-  };
-}
+const PEER = fileURLToPath(new URL('../test/fixtures/nftables-proxy/pod-peer.cjs', import.meta.url));
+const rows: [string, string][] = [];
+const store = new ClusterStore();
+store.batch(() => {
+  for (const object of generateCluster({ ...ENVELOPE, nodes: 1_000 })) store.upsert(object);
+});
+store.synced();
+const snapshot = store.snapshot();
+snapshot.services();
 
-const plan: ProxyPlan = {
-  node: 'node-0',
-  settings: { clusterCIDRs: ['10.0.0.0/8'], serviceCIDRs: ['172.16.0.0/12'], masqueradeAll: false, nodeAddresses: [{ ip: '192.168.50.11', family: 'IPv4' }],
-    nodePortAddressFilter: [], nodePortAddresses: [{ ip: '192.168.50.11', family: 'IPv4' }], localhostNodePorts: false },
-  servicePorts: fragmentMapOf(Array.from({ length: 10_000 }, (_, index) => servicePort(index)), (port) => port.key),
-};
-
-const started = performance.now();
+let started = performance.now();
+const plan = planServices(snapshot, 'node-0', { clusterCIDRs: ['10.0.0.0/8'] });
+const planMs = performance.now() - started;
+started = performance.now();
 const payload = replaceProxyTable(plan);
 const renderMs = performance.now() - started;
-console.log(`render: ${renderMs.toFixed(0)} ms, ${(payload.length / 1e6).toFixed(1)} MB, ${payload.split('\n').length} lines`);
-if (process.getuid?.() === 0) {
-  const exec = new ExecCommandRunner(300_000);
+const endpoints = plan.servicePorts.values().reduce((sum, port) => sum + port.clusterEndpoints.length, 0);
+rows.push(['service ports / endpoints planned', `${plan.servicePorts.size} / ${endpoints}`]);
+rows.push(['planServices (full)', ms(planMs)]);
+rows.push(['render full table', ms(renderMs)]);
+rows.push(['full plan + render', ms(planMs + renderMs)]);
+rows.push(['payload', `${(payload.length / 1e6).toFixed(1)} MB, ${payload.split('\n').length} lines`]);
+rows.push(['RSS after plan + render', mib(process.memoryUsage().rss)]);
+
+/**
+ * `base` rebuilt in a copy-on-write table (as the planner keeps its fragments), and the next plan
+ * with one endpoint added to one service port, sharing every other fragment.
+ */
+function withOneEndpointMore(base: ProxyPlan): { before: ProxyPlan; after: ProxyPlan } {
+  const table = new SortedTable<ServicePortPlan>();
+  for (const each of base.servicePorts.values()) table.set(each.key, each);
+  const before = { ...base, servicePorts: table.view() };
+  const port = base.servicePorts.values()[0]!;
+  const extra = { ...port.clusterEndpoints[0]!, ip: '10.255.255.254', local: false };
+  table.set(port.key, { ...port, clusterEndpoints: [...port.clusterEndpoints, extra] });
+  return { before, after: { ...base, servicePorts: table.view() } };
+}
+
+{
+  const recording = new RecordingCommandRunner();
+  const backend = new NftablesProxyBackend(recording);
+  const { before, after: next } = withOneEndpointMore(plan);
+  await backend.sync(before);
+  started = performance.now();
+  await backend.sync(next);
+  const incrementalMs = performance.now() - started;
+  const text = recording.calls[1]?.input ?? '';
+  const elementLines = text.split('\n').filter((line) => line.includes(' element '));
+  const elements = elementLines.reduce((sum, line) => sum + line.slice(line.indexOf('{')).split(',').length, 0);
+  rows.push(['one endpoint added: sync (render + diff)', ms(incrementalMs)]);
+  rows.push(['one endpoint added: payload', `${text.split('\n').length - 1} commands, ${elements} elements, ${text.length} bytes`]);
+}
+
+/** A layout with none of the semantics, as the floor: one map keyed by (VIP, protocol, port, slot). */
+function flatLayout(source: ProxyPlan): string {
+  const elements: string[] = [];
+  for (const port of source.servicePorts.values()) {
+    const vip = port.frontends.find((frontend) => frontend.kind === 'ClusterIP' && frontend.family === 'IPv4');
+    if (vip === undefined) continue;
+    port.clusterEndpoints.slice(0, 10).forEach((endpoint, slot) => elements.push(`${vip.ip} . ${port.protocol.toLowerCase()} . ${vip.port} . ${slot} : ${endpoint.ip} . ${endpoint.port}`));
+  }
+  return [
+    'table ip flat-floor {',
+    '  map eps {',
+    '    typeof ip daddr . meta l4proto . th dport . numgen random mod 1 : ip daddr . tcp dport',
+    `    elements = { ${elements.join(',\n')} }`,
+    '  }',
+    '  chain pre {',
+    '    type nat hook prerouting priority dstnat; policy accept;',
+    '    dnat to ip daddr . meta l4proto . th dport . numgen random mod 10 map @eps',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+async function inFreshNamespace<T>(exec: ExecCommandRunner, work: (netns: string) => Promise<T>): Promise<T> {
   const netns = `nftb-${randomBytes(3).toString('hex')}`;
   await exec.run('ip', ['netns', 'add', netns]);
   try {
-    const loadStarted = performance.now();
-    await new NetnsCommandRunner(exec, netns).run('nft', ['-f', '-'], { input: payload });
-    console.log(`kernel load (fresh namespace): ${((performance.now() - loadStarted) / 1000).toFixed(2)} s`);
+    return await work(netns);
   } finally {
-    await exec.run('ip', ['netns', 'del', netns]);
+    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
   }
-} else {
-  console.log('kernel load skipped: needs root');
 }
+
+async function loadSeconds(exec: ExecCommandRunner, text: string): Promise<number> {
+  return inFreshNamespace(exec, async (netns) => {
+    const loadStarted = performance.now();
+    await new NetnsCommandRunner(exec, netns).run('nft', ['-f', '-'], { input: text });
+    return (performance.now() - loadStarted) / 1000;
+  });
+}
+
+/** A node namespace with one client pod and one server pod; ms per connection to a VIP over 300 connections. */
+async function connectionSetup(exec: ExecCommandRunner, programmed: ProxyPlan, vip: string): Promise<number> {
+  const prefix = `nftd-${randomBytes(3).toString('hex')}-`;
+  const [node, server, client] = ['node', 'srv', 'cli'].map((name) => `${prefix}${name}`) as [string, string, string];
+  const ip = (...args: string[]) => exec.run('ip', args);
+  for (const netns of [node, server, client]) await ip('netns', 'add', netns);
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    await ip('-n', node, 'link', 'add', 'kube-bridge', 'type', 'bridge');
+    await ip('-n', node, 'addr', 'add', '10.0.0.1/24', 'dev', 'kube-bridge');
+    await ip('-n', node, 'link', 'set', 'kube-bridge', 'up');
+    await exec.run('ip', ['netns', 'exec', node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
+    for (const [index, pod] of [server, client].entries()) {
+      await ip('-n', node, 'link', 'add', `veth${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod);
+      await ip('-n', node, 'link', 'set', `veth${index}`, 'master', 'kube-bridge', 'up');
+      await ip('-n', pod, 'addr', 'add', `10.0.0.${10 + index}/24`, 'dev', 'eth0');
+      await ip('-n', pod, 'link', 'set', 'eth0', 'up');
+      await ip('-n', pod, 'route', 'add', 'default', 'via', '10.0.0.1');
+    }
+    const running = spawn('ip', ['netns', 'exec', server, process.execPath, PEER, 'serve', '10.0.0.10', '8080'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    child = running;
+    await new Promise((resolve) => running.stdout?.once('data', resolve));
+    await new NftablesProxyBackend(new NetnsCommandRunner(exec, node)).sync(programmed);
+    const count = 300;
+    const probeStarted = performance.now();
+    const { stdout } = await exec.run('ip', ['netns', 'exec', client, process.execPath, PEER, 'probe', vip, '80', String(count), '2000'], { timeoutMs: 120_000 });
+    const elapsed = performance.now() - probeStarted;
+    const answered = (JSON.parse(stdout) as string[]).filter((answer) => answer.startsWith('10.0.0.10')).length;
+    if (answered !== count) throw new Error(`only ${answered} of ${count} connections answered`);
+    return elapsed / count;
+  } finally {
+    child?.stdin?.end();
+    for (const netns of [node, server, client]) await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
+  }
+}
+
+/** `base` with its first `count` service ports, the first of them pointed at the bench server. */
+function dataPathPlan(base: ProxyPlan, count: number): { plan: ProxyPlan; vip: string } {
+  const ports = base.servicePorts.values().slice(0, count);
+  const first = ports[0]!;
+  const target = { ...first.clusterEndpoints[0]!, ip: '10.0.0.10', port: 8080 };
+  const vip = first.frontends.find((frontend) => frontend.kind === 'ClusterIP')?.ip ?? '';
+  const frontends = first.frontends.map((frontend) => ({ ...frontend, port: 80 }));
+  ports[0] = { ...first, frontends, clusterEndpoints: [target] };
+  return { plan: { ...base, servicePorts: fragmentMapOf(ports, (port) => port.key) }, vip };
+}
+
+if (process.getuid?.() === 0) {
+  const exec = new ExecCommandRunner(300_000);
+  rows.push(['kernel load, full table (fresh namespace)', `${(await loadSeconds(exec, payload)).toFixed(2)} s`]);
+  rows.push(['kernel load, floor layout without semantics', `${(await loadSeconds(exec, flatLayout(plan))).toFixed(2)} s`]);
+  const few = dataPathPlan(plan, 10);
+  const many = dataPathPlan(plan, plan.servicePorts.size);
+  rows.push(['connection setup to a VIP, 10 services', `${(await connectionSetup(exec, few.plan, few.vip)).toFixed(2)} ms`]);
+  rows.push(['connection setup to a VIP, 10,000 services', `${(await connectionSetup(exec, many.plan, many.vip)).toFixed(2)} ms`]);
+} else {
+  rows.push(['kernel measurements', 'skipped: needs root']);
+}
+printTable('nftables proxy: 10,000 services x 10 endpoints, one node of 1,000', rows);

@@ -4,6 +4,8 @@ import { NftablesProxyBackend } from '../../../src/backends/nftables/proxy/nftab
 import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
 import { skipUnlessRoot } from '../../lab/root-helpers.js';
+import assert from 'node:assert/strict';
+import { proxyPlan } from './fixtures/proxy-plans.js';
 import { proxyBackendContract } from './proxy-backend-contract.js';
 
 proxyBackendContract('NftablesProxyBackend (recording runner)', () => new NftablesProxyBackend(new RecordingCommandRunner()));
@@ -20,4 +22,34 @@ describe('NftablesProxyBackend on the kernel, in a namespace (root)', function (
     await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
   });
   proxyBackendContract('NftablesProxyBackend (nft in a namespace)', () => new NftablesProxyBackend(new NetnsCommandRunner(exec, netns)));
+});
+
+describe('NftablesProxyBackend read back from the kernel (root)', function () {
+  this.timeout(20_000);
+  const netns = `nftr-${randomBytes(3).toString('hex')}`;
+  const exec = new ExecCommandRunner(10_000);
+  const runner = new NetnsCommandRunner(exec, netns);
+  before(async function () {
+    skipUnlessRoot(this);
+    await exec.run('ip', ['netns', 'add', netns]);
+  });
+  after(async () => {
+    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
+  });
+
+  it('programs a dispatch element per IPv4 frontend and an endpoint element per (frontend, slot) of the fixture plan', async () => {
+    const backend = new NftablesProxyBackend(runner);
+    await backend.sync(proxyPlan());
+    const list = async (map: string) => JSON.parse((await runner.run('nft', ['-j', 'list', 'map', 'inet', 'kube-router-proxy', map])).stdout) as { nftables: { map?: { elem?: unknown[] } }[] };
+    const count = async (map: string) => (await list(map)).nftables.find((entry) => entry.map)?.map?.elem?.length ?? 0;
+    // Fixture by hand: VIP frontends web, dns-tcp, dns, shop ClusterIP, shop LB; one NodePort (web 30080).
+    assert.equal(await count('services-4'), 5);
+    assert.equal(await count('nodeports-4'), 1);
+    // Endpoint elements: web 2 + dns 2 + dns 2 (shop uses affinity chains, not the map); NodePort 2.
+    assert.equal(await count('vip-cluster-endpoints-4'), 6);
+    assert.equal(await count('np-cluster-endpoints-4'), 2);
+    assert.equal(await count('service-checks-4'), 1);
+    await backend.cleanup();
+    assert.equal((await runner.run('nft', ['list', 'tables'])).stdout.trim(), '');
+  });
 });

@@ -6,28 +6,63 @@ import { fragmentChanges } from '../../../core/plan/fragment-map.js';
 import type { ProxyPlan } from '../../../core/plan/proxy-plan.js';
 import type { SyncReport } from '../../../core/plan/sync-report.js';
 import type { CommandRunner } from '../../../core/ports/command-runner.js';
-import { deleteProxyTable, replaceProxyTable } from './proxy-table-render.js';
+import { PROXY_TABLE_REF } from './proxy-names.js';
+import { renderServicePort } from './service-port-render.js';
+import { tableSkeleton } from './table-skeleton.js';
+import { ObjectStore, type TableObject } from './table-objects.js';
+import { deleteTableCommands, fullTableText, incrementalCommands } from './transaction-render.js';
+
+/** Options of the nftables proxy backend. */
+export interface NftablesProxyOptions {
+  /** Called with each skipped frontend or endpoint (an address or port that cannot be programmed). */
+  readonly onSkip?: ((line: string) => void) | undefined;
+}
+
+/** What the last sync sent to the kernel: the payload, for tests and debugging. */
+export interface NftablesProxyTransaction {
+  readonly full: boolean;
+  readonly payload: string;
+}
 
 /**
- * The service proxy on nftables: one table of its own (`table ip kube-router-proxy`), written
- * as one `nft -f -` transaction per sync through the `CommandRunner` (wrap it in a
- * `NetnsCommandRunner` to program a node namespace). A rejected transaction changes nothing in
- * the kernel and rejects with the runner's `BackendError`; the remembered plan stays the
- * previous one. Reports count changed and removed service ports with `fragmentChanges`.
+ * The service proxy on nftables: one table of its own (`table inet kube-router-proxy`, IPv4 and
+ * IPv6), written as one `nft -f -` transaction per sync through the `CommandRunner` (wrap it in
+ * a `NetnsCommandRunner` to program a node namespace).
  *
- * Not implemented yet: element-only incremental transactions (every sync replaces the table
- * atomically, so the payload is the full table), ClientIP session affinity (affinity service
- * ports are balanced without stickiness), IPv6 frontends, health check node ports. Use the
- * mock backend's plan and the simulator to check those decisions meanwhile.
+ * The first sync, a change of the plan-wide settings and a resync replace the table atomically
+ * (a resync repairs any drift without listing the table). Every other sync is incremental: the
+ * changed and removed service ports' objects (dispatch and endpoint map elements, their own
+ * chains and affinity sets, reference-counted shared balancer chains) are diffed against what
+ * was applied, so an endpoint change is a few element deletions and additions. A rejected
+ * transaction changes nothing in the kernel and rejects with the runner's `BackendError`; the
+ * remembered plan and objects stay the previous ones.
+ *
+ * Not implemented yet: localhost NodePorts need `net.ipv4.conf.*.route_localnet=1`, which this
+ * backend does not set; health check node ports are served elsewhere.
  */
 export class NftablesProxyBackend implements ProxyBackend {
   /** Always `nftables`. */
   readonly name = 'nftables';
   readonly concern = 'proxy' as const;
   #programmed: ProxyPlan | undefined;
+  #objects = new ObjectStore();
+  #byPort = new Map<string, readonly TableObject[]>();
+  #skipped = new Map<string, readonly string[]>();
+  #last: NftablesProxyTransaction | undefined;
 
-  /** @param runner runs `nft` (inside the node's namespace when it is a `NetnsCommandRunner`) */
-  constructor(private readonly runner: CommandRunner) {}
+  /**
+   * @param runner runs `nft` (inside the node's namespace when it is a `NetnsCommandRunner`)
+   * @param options optional hooks
+   */
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly options: NftablesProxyOptions = {},
+  ) {}
+
+  /** The payload of the last transaction sent (accepted or not). */
+  get lastTransaction(): NftablesProxyTransaction | undefined {
+    return this.#last;
+  }
 
   /** Makes the table match `plan` in one transaction; see {@link ProxyBackend.sync}. */
   async sync(plan: ProxyPlan, options: SyncOptions = {}): Promise<SyncReport> {
@@ -36,37 +71,105 @@ export class NftablesProxyBackend implements ProxyBackend {
     const full =
       options.resync === true || previous === undefined || previous.node !== plan.node || !isDeepStrictEqual(previous.settings, plan.settings);
     const changes = fragmentChanges(full ? undefined : previous?.servicePorts, plan.servicePorts);
-    const removed = previous === undefined ? 0 : previous.servicePorts.values().filter((port) => !plan.servicePorts.has(port.key)).length;
-    if (full || changes.changed.length > 0 || changes.removed.length > 0) {
-      await this.runner.run('nft', ['-f', '-'], { input: replaceProxyTable(plan) });
-    }
+    const removed = full
+      ? (previous?.servicePorts.values().filter((port) => !plan.servicePorts.has(port.key)).length ?? 0)
+      : changes.removed.length;
+    if (full) await this.#syncFull(plan);
+    else await this.#syncIncremental(plan, changes.changed, changes.removed);
     this.#programmed = plan;
-    const total = plan.servicePorts.size;
     return {
       concern: 'proxy',
       backend: this.name,
       full,
       changed: changes.changed.length,
-      removed: full ? removed : changes.removed.length,
-      unchanged: total - changes.changed.length,
+      removed,
+      unchanged: plan.servicePorts.size - changes.changed.length,
       durationSeconds: (performance.now() - started) / 1000,
     };
   }
 
-  /** Deletes the table (only ours); safe when nothing is programmed. */
-  async cleanup(): Promise<void> {
-    await this.runner.run('nft', ['-f', '-'], { input: deleteProxyTable() });
-    this.#programmed = undefined;
+  async #syncFull(plan: ProxyPlan): Promise<void> {
+    const byPort = new Map<string, readonly TableObject[]>();
+    const skipped = new Map<string, readonly string[]>();
+    const store = new ObjectStore();
+    const all: TableObject[] = [];
+    for (const port of plan.servicePorts.values()) {
+      const rendered = renderServicePort(port);
+      byPort.set(port.key, rendered.objects);
+      if (rendered.skipped.length > 0) skipped.set(port.key, rendered.skipped);
+      all.push(...rendered.objects);
+    }
+    const staged = store.stage([], all);
+    const payload = deleteTableCommands() + fullTableText(tableSkeleton(plan.settings), store.objectsOf(staged));
+    await this.#send({ full: true, payload });
+    staged.commit();
+    this.#objects = store;
+    this.#byPort = byPort;
+    this.#skipped = skipped;
+    this.#reportSkips(skipped.values());
   }
 
-  /** The plan of the last successful sync and a one-line summary. */
+  async #syncIncremental(plan: ProxyPlan, changed: readonly string[], removed: readonly string[]): Promise<void> {
+    const released: TableObject[] = [];
+    const taken: TableObject[] = [];
+    const byPort = new Map<string, readonly TableObject[] | undefined>();
+    const skipped = new Map<string, readonly string[]>();
+    for (const key of [...changed, ...removed]) released.push(...(this.#byPort.get(key) ?? []));
+    for (const key of changed) {
+      const port = plan.servicePorts.get(key);
+      if (port === undefined) continue;
+      const rendered = renderServicePort(port);
+      byPort.set(key, rendered.objects);
+      skipped.set(key, rendered.skipped);
+      taken.push(...rendered.objects);
+    }
+    for (const key of removed) byPort.set(key, undefined);
+    const staged = this.#objects.stage(released, taken);
+    const payload = incrementalCommands(staged.changes);
+    if (payload !== '') await this.#send({ full: false, payload });
+    staged.commit();
+    for (const [key, objects] of byPort) {
+      if (objects === undefined) this.#byPort.delete(key);
+      else this.#byPort.set(key, objects);
+    }
+    for (const key of [...changed, ...removed]) this.#skipped.delete(key);
+    for (const [key, lines] of skipped) if (lines.length > 0) this.#skipped.set(key, lines);
+    this.#reportSkips(skipped.values());
+  }
+
+  async #send(transaction: NftablesProxyTransaction): Promise<void> {
+    this.#last = transaction;
+    await this.runner.run('nft', ['-f', '-'], { input: transaction.payload });
+  }
+
+  #reportSkips(groups: Iterable<readonly string[]>): void {
+    for (const lines of groups) for (const line of lines) this.options.onSkip?.(line);
+  }
+
+  /** Deletes the table (only ours); safe when nothing is programmed. */
+  async cleanup(): Promise<void> {
+    await this.#send({ full: true, payload: deleteTableCommands() });
+    this.#programmed = undefined;
+    this.#objects = new ObjectStore();
+    this.#byPort.clear();
+    this.#skipped.clear();
+  }
+
+  /** The plan of the last successful sync and summary lines. */
   async describe(): Promise<ProgrammedState<ProxyPlan>> {
     const plan = this.#programmed;
+    const skips = [...this.#skipped.values()].reduce((sum, lines) => sum + lines.length, 0);
     return {
       backend: this.name,
       concern: 'proxy',
       plan,
-      summary: plan === undefined ? [] : [`${plan.servicePorts.size} service ports in table ip kube-router-proxy`],
+      summary:
+        plan === undefined
+          ? []
+          : [
+              `${plan.servicePorts.size} service ports in table ${PROXY_TABLE_REF} (${this.#objects.size} elements, chains and sets)`,
+              ...(skips > 0 ? [`${skips} frontends or endpoints skipped: not valid addresses or ports`] : []),
+            ],
     };
   }
 }
