@@ -11,3 +11,4 @@ export * from './firewall/firewall-names.js';
 export * from './firewall/address-text.js';
 export * from './firewall/ipset-payload.js';
 export * from './firewall/iptables-firewall-backend.js';
+export * from './proxy/iptables-proxy-backend.js';
