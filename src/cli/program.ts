@@ -5,6 +5,7 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerInspectCommand } from './commands/inspect.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 
 /**
  * The package's version, from the nearest `package.json` named `kube-router` above this file:
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   const program = new Command('kube-router')
     .description('Kubernetes node networking: pod routes, service proxy and NetworkPolicy firewall')
     .version(packageVersion(), '-V, --version', 'print the package version')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   registerInspectCommand(program);
   registerAgentCommand(program);

@@ -49,7 +49,7 @@ interface JsonOutput {
 }
 
 describe('kube-router agent (end to end)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let all: CliRun;
   let json: CliRun;
   let oneNode: CliRun;
@@ -61,9 +61,9 @@ describe('kube-router agent (end to end)', function () {
 
   before(async () => {
     [all, json, oneNode, unknownNode, nothingToRun, kubeconfig, unknownFlag, noNodes] = await Promise.all([
-      runCli(['agent', ...SEED, ...EVERYTHING]),
+      runCli(['agent', ...SEED, ...EVERYTHING, '--verbose']),
       runCli(['agent', ...SEED, ...EVERYTHING, '--output', 'json']),
-      runCli(['agent', ...SEED, '--run-firewall=false', '--run-service-proxy', 'false', '--cluster-cidr', '10.1.0.0/16', '--hostname-override', 'kube-node2']),
+      runCli(['agent', ...SEED, '--run-firewall=false', '--run-service-proxy', 'false', '--cluster-cidr', '10.1.0.0/16', '--hostname-override', 'kube-node2', '--verbose']),
       runCli(['agent', ...SEED, '--run-router', '--hostname-override', 'nope']),
       runCli(['agent', ...SEED, '--run-router=false', '--run-firewall=false', '--run-service-proxy=false']),
       runCli(['agent', '--kubeconfig', 'x', '--run-router']),
@@ -72,7 +72,7 @@ describe('kube-router agent (end to end)', function () {
     ]);
   });
 
-  describe('with every concern over the seed cluster', () => {
+  describe('with every concern over the seed cluster (--verbose)', () => {
     it('exits 0 with nothing on stderr and one section per node, in name order', () => {
       assert.equal(all.code, 0, all.stderr);
       assert.equal(all.stderr, '');
@@ -162,7 +162,7 @@ describe('kube-router agent (end to end)', function () {
 });
 
 describe('kube-router agent routing flags (end to end)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   const NODE1 = [...SEED, '--run-router', '--hostname-override', 'kube-node1', '--output', 'json'];
   let tunnels: CliRun;
   let noOverlay: CliRun;
@@ -206,7 +206,7 @@ describe('kube-router agent routing flags (end to end)', function () {
 });
 
 describe('kube-router agent --watch (end to end)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: string;
 
   before(async () => {

@@ -17,7 +17,7 @@ export function runCli(args: readonly string[]): Promise<CliRun> {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: REPO_ROOT, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
           reject(error);
@@ -37,4 +37,43 @@ export function hasStackTrace(text: string): boolean {
 /** The non-empty lines of `text`. */
 export function linesOf(text: string): string[] {
   return text.split('\n').filter((line) => line.trim() !== '');
+}
+
+/** Runs `kube-router ARGS...` like {@link runCli}, with `input` on its standard input. */
+export function runCliWithInput(args: readonly string[], input: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end(input);
+  });
+}
+
+/**
+ * The problem lines of text output with their kind put back from the group heading above
+ * them (`  Pod:` then `    error default/x ...` reads `error Pod default/x ...`), so a test
+ * can look for one problem's facts in one string.
+ */
+export function problemLinesWithKind(stdout: string): string[] {
+  const lines: string[] = [];
+  let kind = '';
+  for (const line of stdout.split('\n')) {
+    const heading = /^ {2}(\S+):$/.exec(line);
+    if (heading) {
+      kind = heading[1] ?? '';
+      continue;
+    }
+    const problem = /^ {4}(error|warning) (.*)$/.exec(line);
+    if (problem) lines.push(`${problem[1]} ${kind} ${problem[2]}`);
+  }
+  return lines;
 }

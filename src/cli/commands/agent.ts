@@ -2,6 +2,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { composeNodeAgent, mockBackends, withNetlinkRoutes, type BackendFactories } from '../../agent/compose.js';
 import type { AgentConfig } from '../../agent/agent-config.js';
+import { HealthCheckServers } from '../../agent/health-check-server.js';
 import {
   FIREWALL_BACKEND_NAMES,
   PROXY_BACKEND_NAMES,
@@ -9,18 +10,22 @@ import {
   type FirewallBackendName,
   type ProxyBackendName,
 } from '../../agent/kernel-backends.js';
-import type { NodeSyncResult } from '../../agent/node-agent.js';
 import type { ReconcileOutcome } from '../../core/controller/controller-types.js';
 import { parseCIDR } from '../../core/convert/ip-parsing.js';
 import { ConfigError } from '../../core/errors.js';
-import { formatProblem } from '../../core/model/index.js';
+import { formatProblem, type Problem } from '../../core/model/index.js';
 import type { TunnelType } from '../../core/plan/route-plan.js';
+import type { ProxyPlan } from '../../core/plan/index.js';
 import type { Concern } from '../../core/plan/sync-report.js';
 import { ClusterStore } from '../../core/store/cluster-store.js';
 import { ExecCommandRunner } from '../../exec/exec-command-runner.js';
-import { loadCluster } from '../../sources/load-cluster.js';
 import { ManifestSource } from '../../sources/manifest-source.js';
+import { EXIT_INPUT_ERRORS } from '../exit-codes.js';
+import { loadClusterInput, MISSING_FILE_MESSAGE, requireManifestFiles, STDIN_PATH } from '../input/cluster-input.js';
 import { collect, parseCidrList, parseOutput } from '../options.js';
+import { agentSummaryLines, nodeHeader, type NodeSummaryInput } from '../render/agent-summary.js';
+import { count } from '../render/plural.js';
+import { problemLines } from '../render/problems-text.js';
 import { firewallPlanLines } from '../render/firewall-text.js';
 import { proxyPlanLines } from '../render/proxy-text.js';
 import { routePlanLines } from '../render/route-text.js';
@@ -47,6 +52,7 @@ interface AgentOptions {
   watch?: boolean;
   readyFile?: string;
   cleanupOnExit?: boolean;
+  verbose?: boolean;
   output: 'text' | 'json';
 }
 
@@ -146,7 +152,15 @@ async function runWatching(options: AgentOptions, config: AgentConfig, files: re
     ...(config.runFirewall ? ['firewall' as const] : []),
   ]);
   let readyWrite: Promise<void> | undefined;
+  // Health check node ports follow each successful proxy sync, one update at a time; the
+  // agent runs in the node's network namespace, so the plan's node addresses are its own.
+  const healthChecks = new HealthCheckServers({ log: (line) => console.error(`${new Date().toISOString()} ${node} ${line}`) });
+  let healthCheckUpdate = Promise.resolve();
   const onReconcile = (outcome: ReconcileOutcome<unknown>): void => {
+    if (outcome.sample.concern === 'proxy' && outcome.sample.outcome === 'ok' && outcome.plan) {
+      const plan = outcome.plan as ProxyPlan;
+      healthCheckUpdate = healthCheckUpdate.then(() => healthChecks.update(plan));
+    }
     const line = reconcileLine(node, outcome);
     if (outcome.sample.outcome === 'ok') console.log(line);
     else console.error(line);
@@ -184,6 +198,8 @@ async function runWatching(options: AgentOptions, config: AgentConfig, files: re
   if (options.cleanupOnExit) await agent.cleanup();
   else await agent.stop();
   await readyWrite;
+  await healthCheckUpdate;
+  await healthChecks.stop();
   clearInterval(keepAlive);
 }
 
@@ -193,20 +209,34 @@ async function writeReadyFile(path: string, node: string): Promise<void> {
   await rename(next, path);
 }
 
-function printText(result: NodeSyncResult, header: string): void {
-  console.log(`== ${header}`);
-  const sections = [
-    ['routes', result.route?.report, result.route && routePlanLines(result.route.plan)],
-    ['service proxy', result.proxy?.report, result.proxy && proxyPlanLines(result.proxy.plan)],
-    ['firewall', result.firewall?.report, result.firewall && firewallPlanLines(result.firewall.plan)],
-  ] as const;
-  for (const [title, report, lines] of sections) {
-    if (!report || !lines) continue;
-    const total = report.changed + report.unchanged;
-    const what = total === 0 ? 'nothing to program' : `${total} ${total === 1 ? 'fragment' : 'fragments'} programmed`;
-    console.log(`  ${title} (${report.backend} backend): ${what}`);
-    for (const line of lines) console.log(`    ${line}`);
+/** The full listing of `--verbose`: every route, service port and policy of each node. */
+function printVerbose(inputs: readonly NodeSummaryInput[]): void {
+  for (const { node, result } of inputs) {
+    console.log(`== ${nodeHeader(node)}`);
+    const sections = [
+      ['routes', result.route?.report, result.route && routePlanLines(result.route.plan)],
+      ['service proxy', result.proxy?.report, result.proxy && proxyPlanLines(result.proxy.plan)],
+      ['firewall', result.firewall?.report, result.firewall && firewallPlanLines(result.firewall.plan)],
+    ] as const;
+    for (const [title, report, lines] of sections) {
+      if (!report || !lines) continue;
+      console.log(`  ${title} (${report.backend} backend)${lines.length === 0 ? ': nothing to program' : ''}`);
+      for (const line of lines) console.log(`    ${line}`);
+    }
   }
+}
+
+/** The closing line: how many nodes, with which controllers and backends, and the problems. */
+function closingLine(inputs: readonly NodeSummaryInput[], problems: readonly Problem[]): string {
+  const first = inputs[0]?.result;
+  const concerns = [
+    first?.route && `routes (${first.route.report.backend})`,
+    first?.proxy && `service proxy (${first.proxy.report.backend})`,
+    first?.firewall && `firewall (${first.firewall.report.backend})`,
+  ].filter(Boolean);
+  const errors = problems.filter((problem) => problem.severity === 'error').length;
+  const after = problems.length === 0 ? 'no problems' : `${count(errors, 'error')} and ${count(problems.length - errors, 'warning')} in the input (listed above)`;
+  return `programmed ${count(inputs.length, 'node')}: ${concerns.join(', ')}; ${after}`;
 }
 
 /**
@@ -241,15 +271,14 @@ export function registerAgentCommand(program: Command): void {
     .option('--ready-file <path>', 'with --watch: write this file once every enabled concern has synced once')
     .option('--cleanup-on-exit', 'with --watch: remove what the agent programmed when it stops (default: leave it, as kube-router does)')
     .option('-o, --output <format>', 'text or json', parseOutput, 'text')
+    .option('-v, --verbose', 'text output: list every route, service port and policy of every node')
     .action(async (options: AgentOptions) => {
-      if (!options.file?.length) {
-        const wanted = options.kubeconfig ?? options.master;
-        throw new ConfigError(
-          wanted
-            ? `watching the API server (${wanted}) is not implemented yet: the Kubernetes source arrives with the agent runtime; give manifests with -f`
-            : 'give manifests with -f PATH',
-        );
+      const wanted = options.kubeconfig ?? options.master;
+      if (wanted !== undefined) {
+        const flag = options.kubeconfig !== undefined ? '--kubeconfig' : '--master';
+        throw new ConfigError(`${flag} ${wanted}: watching an API server is not implemented yet; give manifests with -f PATH instead`);
       }
+      if (!options.file?.length) throw new ConfigError(MISSING_FILE_MESSAGE);
       if (options.backend !== 'mock') {
         throw new ConfigError(`--backend ${options.backend}: only the mock backend exists so far`);
       }
@@ -258,28 +287,34 @@ export function registerAgentCommand(program: Command): void {
         throw new ConfigError('nothing to run: --run-router, --run-firewall and --run-service-proxy are all false');
       }
       if (options.watch) {
+        if (options.file.includes(STDIN_PATH)) throw new ConfigError('--watch follows files as they change: -f - (standard input) is read once, without --watch');
+        await requireManifestFiles(options.file);
         await runWatching(options, config, options.file);
         return;
       }
       const backends = await backendsFrom(options);
-      const { snapshot, problems } = await loadCluster(options.file);
-      for (const problem of problems) console.error(formatProblem(problem));
+      const { snapshot, problems } = await loadClusterInput(options.file);
       const nodes = options.hostnameOverride ? [snapshot.node(options.hostnameOverride)] : snapshot.nodes();
       if (options.hostnameOverride && nodes[0] === undefined) {
         throw new ConfigError(`--hostname-override: no node "${options.hostnameOverride}" in the cluster`);
       }
       if (nodes.length === 0) throw new ConfigError('the manifests hold no Node objects: nothing to program');
-      const results: NodeSyncResult[] = [];
+      const inputs: NodeSummaryInput[] = [];
       for (const node of nodes) {
         if (!node) continue;
         const agent = composeNodeAgent(node.name, config, backends);
         const result = await agent.syncOnce(snapshot);
-        results.push(result);
-        if (options.output === 'text') {
-          const cidrs = node.podCIDRs.join(',') || 'no pod CIDR';
-          printText(result, `node ${node.name} (${node.internalIPs.join(',')}; pods ${cidrs})`);
-        }
+        const facts = { name: node.name, internalIPs: node.internalIPs, podCIDRs: node.podCIDRs, pods: snapshot.podsOnNode(node.name).length };
+        inputs.push({ node: facts, result });
       }
-      if (options.output === 'json') process.stdout.write(`${JSON.stringify({ nodes: results }, null, 2)}\n`);
+      if (options.output === 'json') {
+        process.stdout.write(`${JSON.stringify({ nodes: inputs.map((input) => input.result), problems }, null, 2)}\n`);
+      } else {
+        if (options.verbose) printVerbose(inputs);
+        else for (const line of agentSummaryLines(inputs)) console.log(line);
+        if (problems.length > 0) for (const line of problemLines(problems)) console.log(line);
+        console.log(closingLine(inputs, problems));
+      }
+      if (problems.some((problem) => problem.severity === 'error')) process.exitCode = EXIT_INPUT_ERRORS;
     });
 }

@@ -16,7 +16,7 @@ import { parseNamespacedMeta } from './metadata-parsing.js';
 import { dnsLabelError, dnsSubdomainError } from './name-rules.js';
 import { parsePortNumber, parseProtocol } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, field, isAbsent, isRecord, optionalArray, optionalString, quote } from './raw-values.js';
+import { describe, shownValue, field, isAbsent, isRecord, optionalArray, optionalString, quote } from './raw-values.js';
 import { parseAppProtocol } from './service-ports-parsing.js';
 import { reportUnknownFields } from './unknown-fields.js';
 
@@ -71,7 +71,7 @@ export function convertEndpointSlice(raw: unknown, origin?: string): ConversionR
   }
   const rawType = field(raw, 'addressType');
   if (typeof rawType !== 'string' || !(ADDRESS_TYPES as readonly string[]).includes(rawType)) {
-    const message = isAbsent(rawType) ? 'addressType is missing' : `unknown addressType ${describe(rawType)}`;
+    const message = isAbsent(rawType) ? 'addressType is missing' : `unknown addressType ${shownValue(rawType)}`;
     problems.error('addressType', `${message} (expected one of ${ADDRESS_TYPES.join(', ')})`);
     // The ports are still read, so their flaws are reported along with this one.
     parsePorts(field(raw, 'ports'), problems);

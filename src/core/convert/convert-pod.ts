@@ -8,7 +8,7 @@ import { parseNamespacedMeta } from './metadata-parsing.js';
 import { dnsSubdomainError } from './name-rules.js';
 import { ianaServiceNameError, parsePortNumber, parseProtocol } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString } from './raw-values.js';
+import { describe, shownValue, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString } from './raw-values.js';
 import { reportUnknownFields } from './unknown-fields.js';
 
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
@@ -78,7 +78,7 @@ function nonEmpty(text: string | undefined): string | undefined {
 function parsePhase(value: unknown, problems: ProblemCollector): PodPhase {
   if (isAbsent(value) || value === '') return 'Pending';
   if (typeof value === 'string' && (PHASES as readonly string[]).includes(value)) return value as PodPhase;
-  problems.warning(STATUS.child('phase'), `unknown phase ${describe(value)}; using Unknown`);
+  problems.warning(STATUS.child('phase'), `unknown phase ${shownValue(value)}; using Unknown`);
   return 'Unknown';
 }
 

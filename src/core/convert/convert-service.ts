@@ -6,7 +6,7 @@ import { parseNamespacedMeta } from './metadata-parsing.js';
 import { dnsLabelError, labelValueError, qualifiedNameError } from './name-rules.js';
 import { parsePortNumber } from './port-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString, setEntry } from './raw-values.js';
+import { describe, shownValue, field, isAbsent, isRecord, optionalArray, optionalBoolean, optionalString, setEntry } from './raw-values.js';
 import { parseServiceAddressing } from './service-cluster-ips.js';
 import { parseFrontendIP, parseLoadBalancerIngress, parseSourceRanges } from './service-load-balancer.js';
 import { parseServicePorts } from './service-ports-parsing.js';
@@ -143,7 +143,7 @@ function hasEntries(value: unknown): boolean {
 function parseType(value: unknown, problems: ProblemCollector): ServiceType | undefined {
   if (isAbsent(value) || value === '') return 'ClusterIP';
   if (typeof value === 'string' && (SERVICE_TYPES as readonly string[]).includes(value)) return value as ServiceType;
-  problems.error(SPEC.child('type'), `unknown service type ${describe(value)} (expected one of ${SERVICE_TYPES.join(', ')})`);
+  problems.error(SPEC.child('type'), `unknown service type ${shownValue(value)} (expected one of ${SERVICE_TYPES.join(', ')})`);
   return undefined;
 }
 
@@ -194,7 +194,7 @@ function parseExternalIPs(value: unknown, problems: ProblemCollector): string[] 
 function parseTrafficPolicy(value: unknown, path: FieldPath, problems: ProblemCollector): TrafficPolicy {
   if (isAbsent(value) || value === '') return 'Cluster';
   if (value === 'Cluster' || value === 'Local') return value;
-  problems.warning(path, `unknown traffic policy ${describe(value)} (expected Cluster or Local); using Cluster`);
+  problems.warning(path, `unknown traffic policy ${shownValue(value)} (expected Cluster or Local); using Cluster`);
   return 'Cluster';
 }
 
@@ -217,7 +217,7 @@ function parseExternalTrafficPolicy(
 function parseSessionAffinity(value: unknown, problems: ProblemCollector): 'None' | 'ClientIP' {
   if (isAbsent(value) || value === '') return 'None';
   if (value === 'None' || value === 'ClientIP') return value;
-  problems.warning(SPEC.child('sessionAffinity'), `unknown session affinity ${describe(value)}; using None`);
+  problems.warning(SPEC.child('sessionAffinity'), `unknown session affinity ${shownValue(value)}; using None`);
   return 'None';
 }
 

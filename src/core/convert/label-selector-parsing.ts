@@ -2,7 +2,7 @@ import type { LabelRequirement, LabelSelector, SelectorOperator } from '../model
 import type { FieldPath } from './field-path.js';
 import { labelValueError, qualifiedNameError } from './name-rules.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, isAbsent, isRecord, setEntry } from './raw-values.js';
+import { describe, shownValue, isAbsent, isRecord, setEntry } from './raw-values.js';
 
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
@@ -75,7 +75,7 @@ function parseRequirement(value: unknown, path: FieldPath, problems: ProblemColl
     return undefined;
   }
   if (typeof operator !== 'string' || !(OPERATORS as readonly string[]).includes(operator)) {
-    problems.error(path.child('operator'), `unknown operator ${describe(operator)} (expected one of ${OPERATORS.join(', ')})`);
+    problems.error(path.child('operator'), `unknown operator ${shownValue(operator)} (expected one of ${OPERATORS.join(', ')})`);
     return undefined;
   }
   const op = operator as SelectorOperator;

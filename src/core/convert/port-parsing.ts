@@ -1,6 +1,6 @@
 import { PROTOCOLS, type Protocol } from '../model/index.js';
 import type { ParseOutcome } from './parse-outcome.js';
-import { describe, isAbsent, quote } from './raw-values.js';
+import { describe, shownValue, isAbsent, quote } from './raw-values.js';
 
 /**
  * A protocol field: absent means TCP (the Kubernetes default); otherwise one of TCP, UDP,
@@ -11,7 +11,7 @@ export function parseProtocol(value: unknown): ParseOutcome<Protocol> {
   if (typeof value === 'string' && (PROTOCOLS as readonly string[]).includes(value)) {
     return { ok: true, value: value as Protocol };
   }
-  return { ok: false, reason: `unknown protocol ${describe(value)} (expected one of ${PROTOCOLS.join(', ')})` };
+  return { ok: false, reason: `unknown protocol ${shownValue(value)} (expected one of ${PROTOCOLS.join(', ')})` };
 }
 
 /** A port number: an integer 1..65535. Numeric strings are not accepted (the API field is an int). */

@@ -84,6 +84,16 @@ export function quote(text: string): string {
   return `"${escapeControlCharacters(shown.replace(/["\\]/g, '\\$&'))}"`;
 }
 
+/**
+ * A value as a message names it after a word that says what it should have been
+ * (`unknown protocol "HTTP"`): a string quoted, a number as it is, anything else by its type.
+ */
+export function shownValue(value: unknown): string {
+  if (typeof value === 'string') return quote(value);
+  if (typeof value === 'number') return String(value);
+  return describe(value);
+}
+
 /** A short description of a value's type for messages: `a number`, `an object`, `null`. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

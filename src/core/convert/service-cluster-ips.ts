@@ -2,7 +2,7 @@ import type { IPFamily, IPFamilyPolicy, ServiceType } from '../model/index.js';
 import { FieldPath } from './field-path.js';
 import { parseIP } from './ip-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, field, isAbsent } from './raw-values.js';
+import { describe, shownValue, field, isAbsent } from './raw-values.js';
 
 const SPEC = FieldPath.of('spec');
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
@@ -105,7 +105,7 @@ function parseFamilies(value: unknown, inferred: readonly IPFamily[], problems: 
   const families: IPFamily[] = [];
   for (const [index, entry] of value.entries()) {
     if (typeof entry !== 'string' || !(FAMILIES as readonly string[]).includes(entry)) {
-      problems.error(path.child(index), `unknown IP family ${describe(entry)} (expected IPv4 or IPv6)`);
+      problems.error(path.child(index), `unknown IP family ${shownValue(entry)} (expected IPv4 or IPv6)`);
       return undefined;
     }
     const family = entry as IPFamily;
@@ -130,6 +130,6 @@ function parseFamilies(value: unknown, inferred: readonly IPFamily[], problems: 
 function parseFamilyPolicy(value: unknown, problems: ProblemCollector): IPFamilyPolicy | undefined {
   if (isAbsent(value) || value === '') return undefined;
   if (typeof value === 'string' && (FAMILY_POLICIES as readonly string[]).includes(value)) return value as IPFamilyPolicy;
-  problems.warning(SPEC.child('ipFamilyPolicy'), `unknown ipFamilyPolicy ${describe(value)}; ignored`);
+  problems.warning(SPEC.child('ipFamilyPolicy'), `unknown ipFamilyPolicy ${shownValue(value)}; ignored`);
   return undefined;
 }

@@ -3,7 +3,7 @@ import { nonUnicastAddressReason } from './address-rules.js';
 import type { FieldPath } from './field-path.js';
 import { parseCIDR, parseIP, type ParsedIP } from './ip-parsing.js';
 import type { ProblemCollector } from './problem-collector.js';
-import { describe, isAbsent, isRecord, optionalArray, optionalString, quote } from './raw-values.js';
+import { describe, shownValue, isAbsent, isRecord, optionalArray, optionalString, quote } from './raw-values.js';
 
 /**
  * An address a service frontend may use (an external IP, a load balancer ingress IP), or why
@@ -54,7 +54,7 @@ export function parseLoadBalancerIngress(value: unknown, path: FieldPath, proble
 function parseIPMode(value: unknown, path: FieldPath, problems: ProblemCollector): 'VIP' | 'Proxy' {
   if (isAbsent(value) || value === '') return 'VIP';
   if (value === 'VIP' || value === 'Proxy') return value;
-  problems.warning(path, `unknown ipMode ${describe(value)}; using VIP`);
+  problems.warning(path, `unknown ipMode ${shownValue(value)}; using VIP`);
   return 'VIP';
 }
 

@@ -39,13 +39,26 @@ export function escapeControlCharacters(text: string): string {
 }
 
 /**
+ * The parts of a problem's line after its severity and kind: the object, the field, the
+ * message and the origin, each said once. A message that already starts with the object's name
+ * (a File problem's parser message starts with the path) does not get the name again, and an
+ * origin the message already names (a duplicate names both files) is not repeated.
+ * Not escaped: {@link formatProblem} escapes the whole line.
+ */
+export function problemDetail(problem: Problem): string {
+  const id = problem.namespace ? `${problem.namespace}/${problem.name ?? '?'}` : (problem.name ?? '?');
+  const named = problem.name !== undefined && !problem.namespace && problem.message.startsWith(`${problem.name}:`);
+  const field = problem.field ? ` ${problem.field}` : '';
+  const head = named && field === '' ? '' : `${id}${field}: `;
+  const origin = problem.origin && !problem.message.includes(problem.origin) ? ` (${problem.origin})` : '';
+  return `${head}${problem.message}${origin}`;
+}
+
+/**
  * One line for logs and the CLI: `error Service default/web spec.ports[0].port: ...`.
  * Every part is passed through {@link escapeControlCharacters}: kind, names, field, message and
  * origin can all hold text from the input, and one problem must print as exactly one line.
  */
 export function formatProblem(problem: Problem): string {
-  const id = problem.namespace ? `${problem.namespace}/${problem.name ?? '?'}` : (problem.name ?? '?');
-  const field = problem.field ? ` ${problem.field}` : '';
-  const origin = problem.origin ? ` (${problem.origin})` : '';
-  return escapeControlCharacters(`${problem.severity} ${problem.kind} ${id}${field}: ${problem.message}${origin}`);
+  return escapeControlCharacters(`${problem.severity} ${problem.kind} ${problemDetail(problem)}`);
 }
