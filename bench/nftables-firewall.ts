@@ -101,7 +101,7 @@ async function measure(runner: Measuring, label: string): Promise<void> {
 await measure(new Measuring(new RecordingCommandRunner()), 'render only:');
 if (process.getuid?.() === 0) {
   const exec = new ExecCommandRunner(300_000);
-  const netns = `krfw-bench-${randomBytes(3).toString('hex')}`;
+  const netns = `krfp-bench-${randomBytes(3).toString('hex')}`;
   await exec.run('ip', ['netns', 'add', netns]);
   try {
     await measure(new Measuring(new NetnsCommandRunner(exec, netns)), 'kernel:');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { NftablesFirewallBackend } from '../../../src/backends/nftables/firewall/nftables-firewall-backend.js';
-import { peerSetName, podChainName } from '../../../src/backends/nftables/firewall/firewall-names.js';
+import { peerSetName, podChainName, policyChainName } from '../../../src/backends/nftables/firewall/firewall-names.js';
 import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
 import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
@@ -86,6 +86,30 @@ describe('NftablesFirewallBackend on the kernel, in a namespace (root)', functio
       assert.deepEqual((await listed('map')).find((map) => map['name'] === 'egress-pods-v4')?.['elem'], [
         ['10.1.1.12', { jump: { target: podChainName('shop/api-1', 'egress') } }],
       ]);
+    } finally {
+      await backend.cleanup();
+    }
+  });
+
+  it('repairs on resync a rule replaced by hand with a different one, the rule count unchanged', async () => {
+    const backend = new NftablesFirewallBackend(runner);
+    const chain = policyChainName('shop/api-egress', 'egress');
+    const ruleText = async (): Promise<string> => (await runner.run('nft', ['list', 'chain', 'inet', 'kube-router-firewall', chain])).stdout;
+    try {
+      await backend.sync(firewallPlan());
+      const programmed = await ruleText();
+      // The fixture's api-egress allows TCP 5432 to the databases ipBlock (read from the plan by hand).
+      assert.match(programmed, /tcp dport 5432 accept/);
+      const target = (await listed('rule')).find((rule) => rule['chain'] === chain && JSON.stringify(rule['expr']).includes('5432'));
+      assert.ok(target, 'the 5432 rule is listed');
+      await runner.run('nft', ['replace', 'rule', 'inet', 'kube-router-firewall', chain, 'handle', String(target['handle']), 'tcp', 'dport', '5433', 'accept']);
+      const tampered = await ruleText();
+      assert.doesNotMatch(tampered, /5432/);
+      assert.equal(tampered.split('\n').length, programmed.split('\n').length, 'same number of rules');
+      await backend.sync(firewallPlan());
+      assert.equal(await ruleText(), tampered, 'a plain sync trusts its memory');
+      await backend.sync(firewallPlan(), { resync: true });
+      assert.equal(await ruleText(), programmed, 'the chain is back as rendered');
     } finally {
       await backend.cleanup();
     }

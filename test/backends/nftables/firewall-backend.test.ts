@@ -178,6 +178,22 @@ describe('NftablesFirewallBackend payloads on the kernel (root)', function () {
     await runner.run('nft', ['-f', '-'], { input: all[5] });
   });
 
+  it('a resync of an untouched table of every rule shape writes nothing (the rendered rules are in the form nft lists them)', async () => {
+    const counting = new FlakyRunner(runner);
+    const backend = new NftablesFirewallBackend(counting);
+    try {
+      // Dual stack (v6 pods, sets, ipBlock with except, named ports) and hostile comments.
+      for (const plan of [dualStackPlan(), hostilePlan()]) {
+        await backend.sync(plan, { resync: true });
+        const written = counting.sent.length;
+        await backend.sync(plan, { resync: true });
+        assert.equal(counting.sent.length, written, 'no transaction after the read-back');
+      }
+    } finally {
+      await backend.cleanup();
+    }
+  });
+
   it('programs hostile names without any injected rule (nft list shows the rules we meant)', async () => {
     const backend = new NftablesFirewallBackend(runner);
     try {

@@ -7,8 +7,8 @@ import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import { FirewallLab } from './firewall-lab.js';
 
 /**
- * Real traffic through the nftables firewall: pods a, b, c on node 0 (10.1.1.5-7), d on node 1
- * (10.1.2.5), bridged pods seen by the inet forward hook through br_netfilter. Each case syncs a
+ * Real traffic through the nftables firewall: pods a, b, c on node 0 (10.1.1.5-7, fd00:1::5-7), d
+ * on node 1 (10.1.2.5, fd00:2::5), bridged pods seen by the inet forward hook through br_netfilter. Each case syncs a
  * hand-written plan and probes; the expectations follow NetworkPolicy semantics, worked out by
  * hand for each case.
  */
@@ -134,8 +134,50 @@ describe('NftablesFirewallBackend with real traffic in namespaces (root)', funct
     });
   });
 
+  it('IPv6: default deny refuses a same-node and a cross-node pod, the node gets in, then an ip6 set lets d in on UDP 80 only', async () => {
+    const dualStack = (isolation: Record<string, string[]>): PodFirewall[] =>
+      lab.pods
+        .filter((pod) => pod.node === 0)
+        .map((pod) => ({
+          pod: `ns/${pod.name}`,
+          ips: [{ ip: pod.ip, family: 'IPv4' as const }, { ip: pod.ip6, family: 'IPv6' as const }],
+          ingressPolicies: isolation[pod.name] ?? [],
+          egressPolicies: [],
+        }));
+    const plan6 = (podList: PodFirewall[], policies: PolicyPlan[], sets: PeerSet[]): FirewallPlan => ({
+      ...plan(0, podList, policies, sets),
+      nodeAddresses: [{ ip: lab.nodeAddresses[0], family: 'IPv4' }, { ip: lab.nodeAddresses6[0], family: 'IPv6' }],
+    });
+    const probe6 = async (cases: string[]): Promise<Record<string, boolean>> =>
+      Object.fromEntries(
+        await Promise.all(
+          cases.map(async (text) => {
+            const [, from, to, port, protocol] = /^(\w+)>(\w+):(\d+)(?:\/(udp))?$/.exec(text) ?? [];
+            const source = from === 'node0' ? lab.nodes[0]! : lab.pod(from!).netns;
+            return [text, await lab.reaches(source, lab.pod(to!).ip6, Number(port), protocol === 'udp' ? 'udp' : 'tcp')] as const;
+          }),
+        ),
+      );
+    await backends[1]!.cleanup();
+    await backends[0]!.sync(plan6(dualStack({ a: ['ns/deny'] }), [ingress('ns/deny', [])], []));
+    assert.deepEqual(await probe6(['b>a:80', 'd>a:80', 'd>a:80/udp', 'node0>a:80', 'b>c:80']), {
+      'b>a:80': false,
+      'd>a:80': false,
+      'd>a:80/udp': false,
+      'node0>a:80': true,
+      'b>c:80': true,
+    });
+    const fromD6 = ingress('ns/from-d6', [{ peers: { any: false, sets: ['d6'] }, ports: [{ protocol: 'UDP', port: 80 }] }]);
+    const d6: PeerSet = { id: 'd6', kind: 'pods', family: 'IPv6', addresses: [lab.pod('d').ip6] };
+    await backends[0]!.sync(plan6(dualStack({ a: ['ns/from-d6'] }), [fromD6], [d6]));
+    assert.deepEqual(await probe6(['d>a:80/udp', 'd>a:80', 'b>a:80/udp', 'c>a:80/udp']), { 'd>a:80/udp': true, 'd>a:80': false, 'b>a:80/udp': false, 'c>a:80/udp': false });
+    // The set is IPv6 only: d's IPv4 address is no member.
+    assert.equal(await lab.reaches(lab.pod('d').netns, lab.pod('a').ip, 80, 'udp'), false);
+  });
+
   it('cleanup opens everything again', async () => {
     for (const backend of backends) await backend.cleanup();
     assert.deepEqual(await probe(['a>d:80', 'b>a:80', 'b>d:80/udp']), { 'a>d:80': true, 'b>a:80': true, 'b>d:80/udp': true });
+    assert.equal(await lab.reaches(lab.pod('d').netns, lab.pod('a').ip6, 80), true, 'IPv6 too');
   });
 });

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { ConfigError } from '../../../core/errors.js';
 import type { IPFamily } from '../../../core/model/index.js';
+import { skipInput, type RenderProblems } from './render-problems.js';
 
 /**
  * Addresses as they reach a payload: parsed again and printed in normal form, so a plan built
@@ -21,6 +22,20 @@ export function addressText(ip: string, family: IPFamily): string {
   const parsed = ipaddr.parse(ip);
   if (parsed.kind() !== kindOf(family)) throw new ConfigError(`${ip} is not an ${family} address`);
   return parsed.toString();
+}
+
+/**
+ * `ip` in normal form, or undefined (counted in `problems` with `where` as the reason's owner)
+ * when it is not a plain address of `family`: the caller leaves it out, failing closed.
+ */
+export function addressOrSkip(ip: string, family: IPFamily, problems: RenderProblems | undefined, where: string): string | undefined {
+  try {
+    return addressText(ip, family);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    skipInput(problems, `${where}: skipped an address that is not an ${family} address`);
+    return undefined;
+  }
 }
 
 /** A parsed CIDR of one family: its network address and prefix length. */
@@ -45,6 +60,12 @@ export function cidrText(cidr: string, family: IPFamily): CidrText {
     ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toString()
     : ipaddr.IPv6.networkAddressFromCIDR(cidr).toString();
   return { network, prefix };
+}
+
+/** True when `inner` lies within `outer` (same family). */
+export function cidrWithin(inner: CidrText, outer: CidrText): boolean {
+  if (inner.prefix < outer.prefix) return false;
+  return ipaddr.parse(inner.network).match(ipaddr.parse(outer.network), outer.prefix);
 }
 
 /**

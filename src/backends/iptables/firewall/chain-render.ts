@@ -1,6 +1,6 @@
 import type { IPFamily } from '../../../core/model/index.js';
 import type { FirewallPlan, FirewallRulePlan, PodFirewall, PolicyPlan } from '../../../core/plan/firewall-plan.js';
-import { hostCidr } from './address-text.js';
+import { addressOrSkip } from './address-text.js';
 import {
   ALLOW_MARK,
   CLEAR_ALLOW_MARK,
@@ -13,13 +13,19 @@ import {
   policyChain,
   type ChainDirection,
 } from './firewall-names.js';
-import { commentMatch, protocolPortMatch, setMatch, setNamesOf } from './rule-text.js';
+import type { RenderProblems } from './render-problems.js';
+import { skipInput } from './render-problems.js';
+import { commentMatch, portMatchOrSkip, setMatch, setNamesOf } from './rule-text.js';
+
+export type { RenderProblems } from './render-problems.js';
 
 /**
  * Renders one chain at a time (a policy's, a pod's, the top and dispatch chains) as the
  * `-A` lines of an iptables-restore payload. A chain's lines depend only on its fragment and
  * the names of the sets it refers to, so a sync rewrites exactly the chains whose fragment
- * changed.
+ * changed. Bad input (an address that is none, an unknown protocol, a bad port range, a
+ * reference to a set or policy the plan lacks) is left out, failing closed, and counted in the
+ * `problems` given.
  *
  * @module
  */
@@ -33,22 +39,20 @@ export interface ChainFragment {
   readonly rules: readonly string[];
 }
 
-/** What rendering found wrong in a plan and left out (fail closed). */
-export interface RenderProblems {
-  /** Rule references to peer sets the plan does not hold. */
-  count: number;
-}
-
 function ruleLines(chain: string, rule: FirewallRulePlan, direction: ChainDirection, plan: FirewallPlan, family: IPFamily, problems: RenderProblems): string[] {
   const side = direction === 'ingress' ? 'src' : 'dst';
-  const peers = rule.peers.any ? [''] : setNamesOf(plan, rule.peers.sets, family, problems).map((name) => ` ${setMatch(name, side)}`);
+  const owner = `policy chain ${chain}`;
+  const peers = rule.peers.any ? [''] : setNamesOf(plan, rule.peers.sets, family, problems, owner).map((name) => ` ${setMatch(name, side)}`);
   const ports: string[] = [];
   if (rule.ports.length === 0) ports.push('');
   for (const port of rule.ports) {
-    const match = ` ${protocolPortMatch(port)}`;
+    const text = portMatchOrSkip(port, problems, owner);
+    // A skipped port allows nothing: the rule keeps only its other ports (none: no line at all).
+    if (text === undefined) continue;
+    const match = ` ${text}`;
     if (port.podSets === undefined) ports.push(match);
     // A named port: only to the destination pods that declare it with this number.
-    else for (const name of setNamesOf(plan, port.podSets, family, problems)) ports.push(` ${setMatch(name, 'dst')}${match}`);
+    else for (const name of setNamesOf(plan, port.podSets, family, problems, owner)) ports.push(` ${setMatch(name, 'dst')}${match}`);
   }
   const lines: string[] = [];
   for (const peer of peers) for (const port of ports) lines.push(`-A ${chain}${peer}${port} -j MARK --set-xmark ${ALLOW_MARK}`);
@@ -63,9 +67,18 @@ export function policyChainFragment(policy: PolicyPlan, direction: ChainDirectio
   return { name, rules: rules.flatMap((rule) => ruleLines(name, rule, direction, plan, family, problems)) };
 }
 
-/** The addresses of `pod` of `family`, as `/32` or `/128`. */
-export function podHosts(pod: PodFirewall, family: IPFamily): string[] {
-  return pod.ips.filter((ip) => ip.family === family).map((ip) => hostCidr(ip.ip, family));
+/**
+ * The addresses of `pod` of `family`, as `/32` or `/128`; one that is no address of its family
+ * is left out (no packet carries it) and counted in `problems`.
+ */
+export function podHosts(pod: PodFirewall, family: IPFamily, problems?: RenderProblems): string[] {
+  const where = `pod chains of ${podChain(pod.pod, 'ingress')}`;
+  return pod.ips
+    .filter((ip) => ip.family === family)
+    .flatMap((ip) => {
+      const address = addressOrSkip(ip.ip, family, problems, where);
+      return address === undefined ? [] : [`${address}/${family === 'IPv4' ? 32 : 128}`];
+    });
 }
 
 function policiesOf(pod: PodFirewall, direction: ChainDirection): readonly string[] {
@@ -82,9 +95,9 @@ export function hasPodChain(pod: PodFirewall, direction: ChainDirection, family:
  * the node and the pod itself let in, then the policies' chains; what none of them marked is
  * logged (rate limited) and rejected. Passed traffic is marked for the top chain to accept.
  */
-export function podChainFragment(pod: PodFirewall, direction: ChainDirection, plan: FirewallPlan, family: IPFamily): ChainFragment {
+export function podChainFragment(pod: PodFirewall, direction: ChainDirection, plan: FirewallPlan, family: IPFamily, problems?: RenderProblems): ChainFragment {
   const name = podChain(pod.pod, direction);
-  const hosts = podHosts(pod, family);
+  const hosts = podHosts(pod, family, problems);
   const rules = [
     `-A ${name} ${commentMatch(`${direction} of ${pod.pod}`)} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
     `-A ${name} -m conntrack --ctstate INVALID -j DROP`,
@@ -99,6 +112,7 @@ export function podChainFragment(pod: PodFirewall, direction: ChainDirection, pl
   for (const key of policiesOf(pod, direction)) {
     // A policy the plan does not hold allows nothing: no jump (fail closed).
     if (plan.policies.has(key)) rules.push(`-A ${name} -j ${policyChain(key, direction)}`);
+    else skipInput(problems, `pod chain ${name}: refers to a policy that is not in the plan; that jump is skipped`);
   }
   rules.push(
     `-A ${name} -m mark ! --mark ${ALLOW_MARK} -m limit --limit 10/minute --limit-burst 10 -j NFLOG --nflog-group ${NFLOG_GROUP}`,
@@ -110,13 +124,13 @@ export function podChainFragment(pod: PodFirewall, direction: ChainDirection, pl
 }
 
 /** The rules in the dispatch chains sending `pod`'s traffic to its chains (none for a pod not isolated). */
-export function dispatchRules(pod: PodFirewall | undefined, family: IPFamily): string[] {
+export function dispatchRules(pod: PodFirewall | undefined, family: IPFamily, problems?: RenderProblems): string[] {
   if (pod === undefined) return [];
   const rules: string[] = [];
   for (const direction of ['egress', 'ingress'] as const) {
     if (!hasPodChain(pod, direction, family)) continue;
     const chain = podChain(pod.pod, direction);
-    for (const host of podHosts(pod, family)) {
+    for (const host of podHosts(pod, family, problems)) {
       rules.push(direction === 'egress' ? `-A ${EGRESS_DISPATCH} -s ${host} -j ${chain}` : `-A ${INGRESS_DISPATCH} -d ${host} -j ${chain}`);
     }
   }

@@ -41,8 +41,8 @@ export function fullChainWork(plan: FirewallPlan, family: IPFamily, kernel: Filt
     for (const direction of DIRECTIONS) replace(policyChainFragment(policy, direction, plan, family, problems));
   }
   for (const pod of plan.pods.values()) {
-    for (const direction of DIRECTIONS) if (hasPodChain(pod, direction, family)) replace(podChainFragment(pod, direction, plan, family));
-    dispatch.push(...dispatchRules(pod, family));
+    for (const direction of DIRECTIONS) if (hasPodChain(pod, direction, family)) replace(podChainFragment(pod, direction, plan, family, problems));
+    dispatch.push(...dispatchRules(pod, family, problems));
   }
   replace({ name: EGRESS_DISPATCH, rules: dispatch.filter((rule) => rule.startsWith(`-A ${EGRESS_DISPATCH} `)) });
   replace({ name: INGRESS_DISPATCH, rules: dispatch.filter((rule) => rule.startsWith(`-A ${INGRESS_DISPATCH} `)) });
@@ -53,14 +53,15 @@ export function fullChainWork(plan: FirewallPlan, family: IPFamily, kernel: Filt
   return tx;
 }
 
-function podChanges(tx: FilterTransaction, before: PodFirewall | undefined, after: PodFirewall | undefined, plan: FirewallPlan, family: IPFamily): void {
+function podChanges(tx: FilterTransaction, before: PodFirewall | undefined, after: PodFirewall | undefined, plan: FirewallPlan, family: IPFamily, problems: RenderProblems): void {
+  // The previous pod's bad input was counted when it was programmed.
   const oldRules = dispatchRules(before, family);
-  const newRules = dispatchRules(after, family);
+  const newRules = dispatchRules(after, family, problems);
   for (const rule of oldRules) if (!newRules.includes(rule)) tx.deleteRule(rule);
   for (const rule of newRules) if (!oldRules.includes(rule)) tx.addLines([rule]);
   for (const direction of DIRECTIONS) {
     const had = before !== undefined && hasPodChain(before, direction, family);
-    if (after !== undefined && hasPodChain(after, direction, family)) tx.replaceChain(podChainFragment(after, direction, plan, family));
+    if (after !== undefined && hasPodChain(after, direction, family)) tx.replaceChain(podChainFragment(after, direction, plan, family, problems));
     else if (had) tx.removeChain(podChain(before.pod, direction));
   }
 }
@@ -90,8 +91,8 @@ export function incrementalChainWork(previous: FirewallPlan, next: FirewallPlan,
       if ([...pod.ingressPolicies, ...pod.egressPolicies].some((key) => gone.has(key))) pods.add(pod.pod);
     }
   }
-  for (const key of pods) podChanges(tx, previous.pods.get(key), next.pods.get(key), next, family);
-  for (const key of changes.pods.removed) podChanges(tx, previous.pods.get(key), undefined, next, family);
+  for (const key of pods) podChanges(tx, previous.pods.get(key), next.pods.get(key), next, family, problems);
+  for (const key of changes.pods.removed) podChanges(tx, previous.pods.get(key), undefined, next, family, problems);
   for (const key of changes.policies.removed) for (const direction of DIRECTIONS) tx.removeChain(policyChain(key, direction));
   return tx;
 }

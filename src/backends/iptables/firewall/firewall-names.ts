@@ -45,14 +45,28 @@ export type ChainDirection = 'ingress' | 'egress';
 
 const letter = (direction: ChainDirection): string => (direction === 'ingress' ? 'I' : 'E');
 
+// A full sync of a big node names every chain and set several times: each name is hashed once.
+// Bounded: emptied when it grows past what a node's pods, policies and sets need.
+const NAME_CACHE_LIMIT = 200_000;
+const names = new Map<string, string>();
+function remembered(key: string, compute: () => string): string {
+  let name = names.get(key);
+  if (name === undefined) {
+    if (names.size >= NAME_CACHE_LIMIT) names.clear();
+    name = compute();
+    names.set(key, name);
+  }
+  return name;
+}
+
 /** The chain of local pod `podKey` for one direction, e.g. `KR-FW-POD-E-ABCDEFGHIJKLMN`. */
 export function podChain(podKey: string, direction: ChainDirection): string {
-  return hashedName(`${CHAIN_PREFIX}POD-${letter(direction)}-`, `pod ${podKey}`, MAX_CHAIN_NAME);
+  return remembered(`pod ${direction} ${podKey}`, () => hashedName(`${CHAIN_PREFIX}POD-${letter(direction)}-`, `pod ${podKey}`, MAX_CHAIN_NAME));
 }
 
 /** The chain holding policy `policyKey`'s rules of one direction, e.g. `KR-FW-POL-I-...`. */
 export function policyChain(policyKey: string, direction: ChainDirection): string {
-  return hashedName(`${CHAIN_PREFIX}POL-${letter(direction)}-`, `policy ${policyKey}`, MAX_CHAIN_NAME);
+  return remembered(`policy ${direction} ${policyKey}`, () => hashedName(`${CHAIN_PREFIX}POL-${letter(direction)}-`, `policy ${policyKey}`, MAX_CHAIN_NAME));
 }
 
 // Kind and family are part of the hashed text: a set whose kind changed needs another ipset
@@ -63,7 +77,8 @@ function setIdentity(set: Pick<PeerSet, 'id' | 'kind' | 'family'>): string {
 
 /** The live ipset of a peer set, e.g. `KR-FW-ABCDEFGHIJKLMNOPQRST` (26 characters). */
 export function peerSetName(set: Pick<PeerSet, 'id' | 'kind' | 'family'>): string {
-  return hashedName(SET_PREFIX, setIdentity(set), MAX_SET_NAME, 20);
+  const identity = setIdentity(set);
+  return remembered(`set ${identity}`, () => hashedName(SET_PREFIX, identity, MAX_SET_NAME, 20));
 }
 
 /** The set a new version of `live` is filled in before `ipset swap`. */

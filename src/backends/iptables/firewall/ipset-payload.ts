@@ -1,12 +1,15 @@
 import type { IPFamily } from '../../../core/model/index.js';
 import type { PeerSet } from '../../../core/plan/firewall-plan.js';
-import { addressText, cidrText, hashNetEntries } from './address-text.js';
+import { ConfigError } from '../../../core/errors.js';
+import { addressOrSkip, cidrText, cidrWithin, hashNetEntries, type CidrText } from './address-text.js';
 import { peerSetName, temporarySetName } from './firewall-names.js';
+import { skipInput, type RenderProblems } from './render-problems.js';
 
 /**
  * `ipset restore` lines for the firewall's sets. A set in use is never emptied in place: its
  * new members go into a temporary set of the same type, which is then swapped with the live
- * one (`ipset swap`, atomic in the kernel) and destroyed.
+ * one (`ipset swap`, atomic in the kernel) and destroyed. Bad members are left out (fail
+ * closed) and counted in the optional `problems`.
  *
  * @module
  */
@@ -18,11 +21,39 @@ function ipsetFamily(family: IPFamily): string {
   return family === 'IPv4' ? 'inet' : 'inet6';
 }
 
-/** The entries of a peer set, normalised: addresses, or networks with excepts as `nomatch`. */
-export function setEntries(set: PeerSet): string[] {
-  if (set.kind === 'pods') return set.addresses.map((ip) => addressText(ip, set.family));
-  const cidr = cidrText(set.cidr, set.family);
-  const excepts = set.except.map((except) => cidrText(except, set.family));
+function cidrOrUndefined(cidr: string, family: PeerSet['family']): CidrText | undefined {
+  try {
+    return cidrText(cidr, family);
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The entries of a peer set, normalised: addresses, or networks with excepts as `nomatch`.
+ * Bad input fails closed and is counted in `problems`: a member that is no address of the
+ * set's family is left out; an ipBlock whose cidr is no CIDR of its family, or with an except
+ * that is none or lies outside the cidr, gets no entry at all (it matches nothing).
+ */
+export function setEntries(set: PeerSet, problems?: RenderProblems): string[] {
+  const where = `peer set ${peerSetName(set)}`;
+  if (set.kind === 'pods') return [...new Set(set.addresses.flatMap((ip) => addressOrSkip(ip, set.family, problems, where) ?? []))];
+  const cidr = cidrOrUndefined(set.cidr, set.family);
+  if (cidr === undefined) {
+    skipInput(problems, `${where}: ipBlock cidr is not an ${set.family} CIDR; it matches nothing`);
+    return [];
+  }
+  const excepts: CidrText[] = [];
+  for (const text of set.except) {
+    const except = cidrOrUndefined(text, set.family);
+    if (except === undefined || !cidrWithin(except, cidr)) {
+      // An except we cannot place could be meant to exclude anything: match nothing.
+      skipInput(problems, `${where}: an except is not an ${set.family} CIDR inside the ipBlock; the ipBlock matches nothing`);
+      return [];
+    }
+    excepts.push(except);
+  }
   // An except equal to the block leaves nothing: no positive entry at all.
   const whole = excepts.some((except) => except.prefix === cidr.prefix && except.network === cidr.network);
   const positive = whole ? [] : hashNetEntries(cidr, set.family);
@@ -57,9 +88,9 @@ export interface SetUpdate {
  * The update of peer set `set`: created under its live name when the kernel does not hold it
  * (`exists` false), otherwise filled under the temporary name and swapped in.
  */
-export function peerSetUpdate(set: PeerSet, exists: boolean): SetUpdate {
+export function peerSetUpdate(set: PeerSet, exists: boolean, problems?: RenderProblems): SetUpdate {
   const live = peerSetName(set);
-  const entries = setEntries(set);
+  const entries = setEntries(set, problems);
   if (!exists) return { prepare: filledSetLines(live, set, entries), commit: [], rollback: [`destroy ${live}`] };
   const temporary = temporarySetName(live);
   return {

@@ -19,6 +19,8 @@ import { fullSetWork, incrementalSetWork, type SetWork } from './set-work.js';
 export interface IptablesFirewallOptions {
   /** The families programmed; default both (`iptables` and `ip6tables`). */
   readonly families?: readonly IPFamily[] | undefined;
+  /** Told each input the backend skipped (fail closed) with the reason, once per sync; default: dropped. */
+  readonly onProblem?: ((message: string) => void) | undefined;
 }
 
 const TOOLS: Record<IPFamily, { restore: string; save: string }> = {
@@ -39,6 +41,12 @@ const TOOLS: Record<IPFamily, { restore: string; save: string }> = {
  * reads the kernel back (`iptables-save`, `ipset list -n`) and rewrites every chain and set,
  * which repairs drift: deleted rules, chains, sets or members, a moved jump.
  *
+ * Bad input in a plan (an address or CIDR that is none, an except outside its ipBlock, an
+ * unknown protocol, a bad port range, a reference to a peer set or policy the plan lacks) never
+ * fails a sync: it is left out, failing closed (the rule or member that needed it allows
+ * nothing), counted in {@link IptablesFirewallBackend.skippedReferences}, told to `onProblem`
+ * and listed by `describe()` as `skipped:` lines.
+ *
  * A sync the kernel rejects throws the runner's `BackendError`; an iptables payload is applied
  * whole or not at all, so the rules stay as they were; the next sync is full.
  */
@@ -50,6 +58,8 @@ export class IptablesFirewallBackend implements FirewallBackend {
   #programmed: FirewallPlan | undefined;
   #needsFull = true;
   #problems = 0;
+  #problemLines: readonly string[] = [];
+  readonly #onProblem: ((message: string) => void) | undefined;
 
   /**
    * @param runner runs the kernel tools (inside the node's namespace when it is a `NetnsCommandRunner`)
@@ -60,9 +70,10 @@ export class IptablesFirewallBackend implements FirewallBackend {
     options: IptablesFirewallOptions = {},
   ) {
     this.#families = options.families ?? ['IPv4', 'IPv6'];
+    this.#onProblem = options.onProblem;
   }
 
-  /** Rule references to peer sets or policies the plans lacked, left out (fail closed), since construction. */
+  /** Inputs of the plans left out (fail closed) since construction: bad addresses, ports, references to absent sets or policies. */
   get skippedReferences(): number {
     return this.#problems;
   }
@@ -77,7 +88,7 @@ export class IptablesFirewallBackend implements FirewallBackend {
     const pods = fragmentChanges(full ? undefined : previous?.pods, plan.pods);
     const policies = fragmentChanges(full ? undefined : previous?.policies, plan.policies);
     const peerSets = fragmentChanges(full ? undefined : previous?.peerSets, plan.peerSets);
-    const problems: RenderProblems = { count: 0 };
+    const problems: RenderProblems = { count: 0, messages: [] };
     try {
       if (full) await this.#fullSync(plan, problems);
       else if (previous !== undefined) await this.#incrementalSync(previous, plan, { pods, policies }, peerSets, problems);
@@ -88,6 +99,11 @@ export class IptablesFirewallBackend implements FirewallBackend {
     this.#problems += problems.count;
     this.#programmed = plan;
     this.#needsFull = false;
+    // Each family renders the same input: a reason is told once.
+    const reasons = [...new Set(problems.messages)];
+    if (full) this.#problemLines = reasons;
+    else if (reasons.length > 0) this.#problemLines = [...new Set([...this.#problemLines, ...reasons])].slice(-100);
+    for (const reason of reasons) this.#onProblem?.(reason);
     const total = plan.pods.size + plan.policies.size + plan.peerSets.size;
     const changed = pods.changed.length + policies.changed.length + peerSets.changed.length;
     const gone = (before: FirewallPlan | undefined): number =>
@@ -112,7 +128,7 @@ export class IptablesFirewallBackend implements FirewallBackend {
       const saved = (await this.runner.run(TOOLS[family].save, ['-t', 'filter'])).stdout;
       tables.set(family, fullChainWork(plan, family, parseFilterTable(saved), problems));
     }
-    await this.#apply(fullSetWork(plan, sets, this.#families), tables);
+    await this.#apply(fullSetWork(plan, sets, this.#families, problems), tables);
   }
 
   async #incrementalSync(
@@ -124,7 +140,7 @@ export class IptablesFirewallBackend implements FirewallBackend {
   ): Promise<void> {
     const tables = new Map<IPFamily, FilterTransaction>();
     for (const family of this.#families) tables.set(family, incrementalChainWork(previous, plan, changes, family, problems));
-    await this.#apply(incrementalSetWork(previous, plan, peerSets.changed, peerSets.removed, this.#families), tables);
+    await this.#apply(incrementalSetWork(previous, plan, peerSets.changed, peerSets.removed, this.#families, problems), tables);
   }
 
   // Sets first (rules may name new sets), then each family's rules, then swaps and removals.
@@ -160,9 +176,10 @@ export class IptablesFirewallBackend implements FirewallBackend {
     await this.#ipset([...sets].map((name) => `destroy ${name}`));
     this.#programmed = undefined;
     this.#needsFull = true;
+    this.#problemLines = [];
   }
 
-  /** The plan of the last successful sync and a summary line. */
+  /** The plan of the last successful sync, a summary line, and the inputs skipped (`skipped: ...`). */
   async describe(): Promise<ProgrammedState<FirewallPlan>> {
     const plan = this.#programmed;
     const isolated = plan === undefined ? 0 : plan.pods.values().filter((pod) => pod.ingressPolicies.length + pod.egressPolicies.length > 0).length;
@@ -170,7 +187,13 @@ export class IptablesFirewallBackend implements FirewallBackend {
       backend: this.name,
       concern: 'firewall',
       plan,
-      summary: plan === undefined ? [] : [`${plan.policies.size} policies, ${isolated} isolated pods, ${plan.peerSets.size} peer sets (iptables + ipset)`],
+      summary:
+        plan === undefined
+          ? []
+          : [
+              `${plan.policies.size} policies, ${isolated} isolated pods, ${plan.peerSets.size} peer sets (iptables + ipset)`,
+              ...this.#problemLines.map((reason) => `skipped: ${reason}`),
+            ],
     };
   }
 }

@@ -4,8 +4,12 @@ import { mapElementText, type FirewallTableState } from './firewall-table.js';
 
 /**
  * The firewall table reduced to what a resync compares: each set's members as merged address
- * intervals, each verdict map's `address : jump chain` elements, and each chain's rule count.
- * Built from `nft -j list table` (the kernel) and from a plan's table state alike.
+ * intervals, each verdict map's `address : jump chain` elements, and each chain's rule count,
+ * built from `nft -j list table` (the kernel) and from a plan's table state alike; and each
+ * chain's rules as text, from `nft list table` and from the plan's rendered rules. The renderer
+ * writes every rule in the form nft lists it (checked against the kernel by a test that resyncs
+ * an untouched table of every rule shape and expects no write), so rule text compares exactly:
+ * a rule replaced by hand, even with the rule count unchanged, is drift.
  *
  * @module
  */
@@ -82,4 +86,32 @@ export function summaryOfJson(json: string): TableSummary {
     }
   }
   return { sets: sorted(sets), maps: sorted(maps), chains: sorted(chains) };
+}
+
+/** Each chain's rules of `state`, keyed by chain name, in order. */
+export function chainRulesOfState(state: FirewallTableState): Record<string, string[]> {
+  const chains: Record<string, string[]> = {};
+  for (const chain of [...state.chains, ...state.baseChains]) chains[chain.name] = [...chain.rules];
+  return sorted(chains);
+}
+
+const BASE_CHAIN_HOOK = /^type \S+ hook \S+ /;
+
+/**
+ * Each chain's rules of `nft list table inet kube-router-firewall` output (text, no handles),
+ * keyed by chain name, in order; a base chain's hook line is left out. Sets and maps are skipped:
+ * {@link summaryOfJson} compares them.
+ */
+export function chainRulesOfListing(listing: string): Record<string, string[]> {
+  const chains: Record<string, string[]> = {};
+  let current: string[] | undefined;
+  for (const raw of listing.split('\n')) {
+    const line = raw.trim();
+    if (current === undefined) {
+      const start = /^chain (\S+) \{$/.exec(line);
+      if (start) chains[start[1] as string] = current = [];
+    } else if (line === '}') current = undefined;
+    else if (line !== '' && !BASE_CHAIN_HOOK.test(line)) current.push(line);
+  }
+  return sorted(chains);
 }

@@ -9,7 +9,7 @@ import type { CommandRunner } from '../../../core/ports/command-runner.js';
 import type { NftTransaction } from '../common/nft-text.js';
 import { TABLE_REF } from './firewall-names.js';
 import { firewallDelta } from './firewall-delta.js';
-import { summaryOfJson, summaryOfState } from './firewall-readback.js';
+import { chainRulesOfListing, chainRulesOfState, summaryOfJson, summaryOfState } from './firewall-readback.js';
 import { deleteTableTransaction, firewallTableState, replaceTableTransaction } from './firewall-table.js';
 
 /** Options of {@link NftablesFirewallBackend}. */
@@ -29,12 +29,11 @@ export interface NftablesFirewallOptions {
  *
  * The first sync replaces the table atomically; later ones add and delete set and map
  * elements and rewrite only changed chains. The kernel is read back (`nft -j list table`) only
- * on `resync: true`: if it differs from the plan's table, the table is replaced atomically. A
- * rejected transaction changes nothing and rejects with the runner's `BackendError`; the
- * remembered plan stays the previous one, so the next sync retries the same change.
- *
- * Not implemented yet: drift in a rule's content is found only when the number of rules of a
- * chain changed (use `cleanup` and a sync to rebuild the table meanwhile).
+ * on `resync: true` (`nft -j list table` for sets, maps and chains, `nft list table` for each
+ * chain's rule text): if it differs from the plan's table in any element or rule, the table is
+ * replaced atomically. A rejected transaction changes nothing and rejects with the runner's
+ * `BackendError`; the remembered plan stays the previous one, so the next sync retries the same
+ * change.
  */
 export class NftablesFirewallBackend implements FirewallBackend {
   /** Always `nftables`. */
@@ -99,14 +98,18 @@ export class NftablesFirewallBackend implements FirewallBackend {
   }
 
   async #kernelMatches(state: ReturnType<typeof firewallTableState>): Promise<boolean> {
-    const listed = await this.runner.run('nft', ['-j', 'list', 'table', ...TABLE_REF.split(' ')], { allowedExitCodes: [1] });
+    const table = TABLE_REF.split(' ');
+    const listed = await this.runner.run('nft', ['-j', 'list', 'table', ...table], { allowedExitCodes: [1] });
     if (listed.exitCode !== 0) return false;
     try {
-      return isDeepStrictEqual(summaryOfJson(listed.stdout), summaryOfState(state));
+      if (!isDeepStrictEqual(summaryOfJson(listed.stdout), summaryOfState(state))) return false;
     } catch {
       // A listing we cannot read is drift like any other: the table is replaced.
       return false;
     }
+    // Rule content: the JSON listing has no rule text, the plain listing has it as we render it.
+    const text = await this.runner.run('nft', ['list', 'table', ...table], { allowedExitCodes: [1] });
+    return text.exitCode === 0 && isDeepStrictEqual(chainRulesOfListing(text.stdout), chainRulesOfState(state));
   }
 
   /** Deletes our table (and nothing else); safe when nothing is programmed. */
