@@ -2,6 +2,7 @@ import type { ClusterSnapshot } from '../core/store/snapshot.js';
 import type { Service } from '../core/model/index.js';
 import { Lab, type LabUpOptions } from './lab.js';
 import type { ProbeResult } from './probe.js';
+import { findPolicyShowcase, policyAllows, probeUntil } from './demo-policy.js';
 import { formatLabSummary, formatProbe } from './report.js';
 import type { LabPodPlan } from './topology.js';
 
@@ -23,6 +24,13 @@ export interface LabDemoOptions extends Pick<LabUpOptions, 'runner' | 'stateRoot
    */
   readonly cli?: readonly string[];
   readonly manifests?: readonly string[];
+  /**
+   * With `cli` and `manifests`: the watching agents also run the service proxy with this
+   * kernel backend (steps 3 and 4 then go through it). Omitted: no service proxy.
+   */
+  readonly proxyBackend?: 'iptables' | 'nftables' | undefined;
+  /** With `cli` and `manifests`: the watching agents also enforce NetworkPolicies with this kernel backend (step 5). */
+  readonly firewallBackend?: 'iptables' | 'nftables' | undefined;
 }
 
 /** One step of the demo and what it found. */
@@ -43,11 +51,17 @@ export async function runLabDemo(snapshot: ClusterSnapshot, options: LabDemoOpti
   const print = options.print ?? ((line: string) => console.log(line));
   const started = Date.now();
   const routing = options.cli !== undefined && options.manifests !== undefined;
+  const proxyBackend = routing ? options.proxyBackend : undefined;
+  const firewallBackend = routing ? options.firewallBackend : undefined;
   const lab = await Lab.up(snapshot, {
     runner: options.runner,
     stateRoot: options.stateRoot,
     agents: routing
-      ? { command: options.cli as readonly string[], manifests: options.manifests as readonly string[], routeBackend: 'netlink', overlayEncap: 'vxlan' }
+      ? {
+          command: options.cli as readonly string[], manifests: options.manifests as readonly string[], routeBackend: 'netlink', overlayEncap: 'vxlan',
+          runServiceProxy: proxyBackend !== undefined, proxyBackend,
+          runFirewall: firewallBackend !== undefined, firewallBackend,
+        }
       : undefined,
   });
   const removeHandlers = lab.downOnSignals();
@@ -57,15 +71,17 @@ export async function runLabDemo(snapshot: ClusterSnapshot, options: LabDemoOpti
     for (const line of formatLabSummary(lab)) print(line);
     if (routing) {
       print('route agents: the reference agent runs in every node\'s namespace (agent --watch --run-router), programming kernel routes with the netlink route backend; every one has finished its first sync');
+      if (proxyBackend) print(`  with the service proxy on the ${proxyBackend} backend (--run-service-proxy --proxy-backend ${proxyBackend})`);
+      if (firewallBackend) print(`  with the NetworkPolicy firewall on the ${firewallBackend} backend (--run-firewall --firewall-backend ${firewallBackend})`);
     }
     await runNodeAgents(lab, options.agentCommand, print);
     const ownPods = lab.topology.pods.filter((pod) => !pod.hostNetwork);
     for (const step of [
-      () => sameNode(lab, ownPods),
-      () => acrossNodes(lab, ownPods, routing),
-      () => serviceBalancing(lab, snapshot, ownPods, options.serviceConnections ?? 6),
-      () => nodePort(lab, snapshot),
-      () => networkPolicy(lab, snapshot, ownPods),
+      () => sameNode(lab, ownPods, snapshot),
+      () => acrossNodes(lab, ownPods, routing, snapshot),
+      () => serviceBalancing(lab, snapshot, ownPods, options.serviceConnections ?? 6, proxyBackend),
+      () => nodePort(lab, snapshot, proxyBackend),
+      () => networkPolicy(lab, snapshot, ownPods, firewallBackend, options.manifests ?? []),
     ]) {
       const result = await step();
       steps.push(result);
@@ -115,7 +131,7 @@ async function runNodeAgents(lab: Lab, command: readonly string[] | undefined, p
     return;
   }
   print('node agents: the reference agent also runs once inside each node\'s namespace with the mock backends, to show what it plans for every concern');
-  print('  (the service proxy and firewall are planned but not programmed in the kernel by the demo yet)');
+  print('  (this one-shot run programs nothing; the watching agents program routes, and the service proxy and firewall when the demo runs their kernel backends)');
   const lines = await Promise.all(lab.topology.nodes.map(async (node) => {
     try {
       const { stdout } = await lab.exec(node.name, [...command, '--hostname-override', node.name, '--output', 'json'], { timeoutMs: 30_000 });
@@ -145,18 +161,23 @@ function firstTcpPort(pod: LabPodPlan): number {
   return pod.ports.find((port) => port.protocol === 'tcp')?.port ?? pod.ports[0]?.port ?? 80;
 }
 
-async function sameNode(lab: Lab, pods: readonly LabPodPlan[]): Promise<DemoStep> {
+/** A pair the policies allow, so steps 1 to 3 show routing and proxying, not the firewall. */
+function mayReach(snapshot: ClusterSnapshot, from: LabPodPlan, to: LabPodPlan): boolean {
+  return policyAllows(snapshot, from.key, to.key, firstTcpPort(to));
+}
+
+async function sameNode(lab: Lab, pods: readonly LabPodPlan[], snapshot: ClusterSnapshot): Promise<DemoStep> {
   const title = 'pod to pod on one node (kube-bridge, no kube-router needed)';
   for (const from of pods) {
-    const to = pods.find((pod) => pod.node === from.node && pod !== from);
+    const to = pods.find((pod) => pod.node === from.node && pod !== from && mayReach(snapshot, from, pod));
     if (to) return { title, results: [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })] };
   }
   return { title, results: [] };
 }
 
-async function acrossNodes(lab: Lab, pods: readonly LabPodPlan[], routing: boolean): Promise<DemoStep> {
-  const from = pods[0];
-  const to = pods.find((pod) => pod.node !== from?.node);
+async function acrossNodes(lab: Lab, pods: readonly LabPodPlan[], routing: boolean, snapshot: ClusterSnapshot): Promise<DemoStep> {
+  const pair = pods.flatMap((from) => pods.filter((to) => to.node !== from.node && mayReach(snapshot, from, to)).map((to) => [from, to] as const))[0];
+  const [from, to] = pair ?? [undefined, undefined];
   const results = from && to ? [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })] : [];
   if (!routing) {
     return {
@@ -184,12 +205,14 @@ async function serviceBalancing(
   snapshot: ClusterSnapshot,
   pods: readonly LabPodPlan[],
   connections: number,
+  proxyBackend: string | undefined,
 ): Promise<DemoStep> {
   const service = serviceWithEndpoints(snapshot, (candidate) => candidate.clusterIPs.length > 0);
   const port = service?.ports.find((candidate) => candidate.protocol === 'TCP');
   const endpointPods = new Set(service ? snapshot.endpointSlicesForService(service.key)
     .flatMap((slice) => slice.endpoints.map((endpoint) => endpoint.podKey)) : []);
-  const from = pods.find((pod) => !endpointPods.has(pod.key));
+  const endpoints = pods.filter((pod) => endpointPods.has(pod.key));
+  const from = pods.find((pod) => !endpointPods.has(pod.key) && endpoints.every((endpoint) => mayReach(snapshot, pod, endpoint)));
   const title = service ? `service ${service.key} cluster IP ${service.clusterIPs[0]}:${port?.port} over ${connections} connections` : 'a service\'s cluster IP';
   if (!service || !port || !from) return { title, results: [] };
   const results = await lab.probeAll(Array.from({ length: connections }, () => ({
@@ -198,37 +221,73 @@ async function serviceBalancing(
   const counts = new Map<string, number>();
   for (const result of results) if (result.answeredBy) counts.set(result.answeredBy, (counts.get(result.answeredBy) ?? 0) + 1);
   const balance = counts.size > 0 ? ` (answers per endpoint: ${[...counts].map(([pod, count]) => `${pod} ${count}`).join(', ')})` : '';
+  if (proxyBackend) {
+    const answered = results.filter((result) => result.connected).length;
+    return {
+      title: `${title} through the ${proxyBackend} service proxy${balance}`,
+      missing: answered === results.length ? undefined : `${results.length - answered} connections got no answer although the agents run the ${proxyBackend} proxy: see the agents' logs in the run directory`,
+      results,
+    };
+  }
   return {
     title: `${title}${balance}`,
-    missing: 'no service rules (iptables/IPVS/nftables): the demo does not run a kernel service proxy yet, so nothing answers the cluster IP',
+    missing: 'no service rules: no kernel service proxy runs (kube-router lab demo runs one; from the library, pass proxyBackend), so nothing answers the cluster IP',
     results,
   };
 }
 
-async function nodePort(lab: Lab, snapshot: ClusterSnapshot): Promise<DemoStep> {
+async function nodePort(lab: Lab, snapshot: ClusterSnapshot, proxyBackend: string | undefined): Promise<DemoStep> {
   const service = serviceWithEndpoints(snapshot, (candidate) => candidate.ports.some((port) => port.nodePort !== undefined));
   const port = service?.ports.find((candidate) => candidate.nodePort !== undefined);
   const node = lab.topology.nodes[0];
   const title = service && port ? `NodePort ${port.nodePort} of ${service.key} from the outside client` : 'NodePort from the outside client';
   if (!service || port?.nodePort === undefined || !node) return { title, results: [] };
+  const results = [await lab.probe({ from: 'client', to: `node:${node.name}`, port: port.nodePort, protocol: 'tcp' })];
+  if (proxyBackend) {
+    return {
+      title: `${title} to node ${node.name}, through the ${proxyBackend} service proxy`,
+      missing: results[0]?.connected ? undefined : `no answer although the agents run the ${proxyBackend} proxy: see the agents' logs in the run directory`,
+      results,
+    };
+  }
   return {
     title,
-    missing: 'no NodePort rules: the demo does not run a kernel service proxy yet, so nothing listens on the node port',
-    results: [await lab.probe({ from: 'client', to: `node:${node.name}`, port: port.nodePort, protocol: 'tcp' })],
+    missing: 'no NodePort rules: no kernel service proxy runs (kube-router lab demo runs one; from the library, pass proxyBackend), so nothing listens on the node port',
+    results,
   };
 }
 
-async function networkPolicy(lab: Lab, snapshot: ClusterSnapshot, pods: readonly LabPodPlan[]): Promise<DemoStep> {
+async function networkPolicy(
+  lab: Lab,
+  snapshot: ClusterSnapshot,
+  pods: readonly LabPodPlan[],
+  firewallBackend: string | undefined,
+  manifests: readonly string[],
+): Promise<DemoStep> {
+  if (firewallBackend && manifests.length > 0) {
+    const showcase = await findPolicyShowcase(lab, snapshot, manifests, pods, firstTcpPort);
+    if (!showcase) return { title: 'a NetworkPolicy blocking, then allowing', results: [] };
+    const request = { from: showcase.from.key, to: showcase.to.key, port: showcase.port, protocol: 'tcp' as const };
+    const blocked = await lab.probe(request);
+    await lab.apply(showcase.snapshotWithout, [showcase.withoutPolicy]);
+    // The agents see the change through their watch and sync within about a second.
+    const allowedAfter = await probeUntil(lab, request, true);
+    const worked = !blocked.connected && allowedAfter.connected;
+    return {
+      title: `NetworkPolicy ${showcase.policy.key} (${firewallBackend} firewall) blocks ${showcase.from.key} -> ${showcase.to.key}; removed with lab apply, the traffic passes`,
+      missing: worked ? undefined : `the probes did not show the policy's effect (applied: ${blocked.connected ? 'connected' : 'blocked'}, removed: ${allowedAfter.connected ? 'connected' : 'blocked'}): see the agents' logs in the run directory`,
+      results: [blocked, allowedAfter],
+    };
+  }
   for (const policy of snapshot.networkPolicies()) {
     if (!policy.policyTypes.includes('Ingress')) continue;
     const selected = new Set(snapshot.podsMatching(policy.podSelector, policy.namespace).map((pod) => pod.key));
     const to = pods.find((pod) => selected.has(pod.key));
-    // A source on the same node, so the probe does not depend on the missing routes.
     const from = to && pods.find((pod) => pod.node === to.node && !selected.has(pod.key));
     if (!to || !from) continue;
     return {
       title: `NetworkPolicy ${policy.key} selects ${to.key}: traffic to it from ${from.key}`,
-      missing: 'the policy is not enforced: the demo does not run a kernel firewall backend yet, so the probe connects whether the policy is applied or removed',
+      missing: 'the policy is not enforced: no kernel firewall runs (kube-router lab demo runs one; from the library, pass firewallBackend), so the probe connects whether the policy is applied or removed',
       results: [await lab.probe({ from: from.key, to: to.key, port: firstTcpPort(to), protocol: 'tcp' })],
     };
   }

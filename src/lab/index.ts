@@ -2,11 +2,14 @@
  * `kube-router/lab`: a cluster's nodes and pods as Linux network namespaces on one machine,
  * with real bridges, veths, an isolated underlay and pod servers that answer probes with
  * their identity. Needs root; never touches the root network namespace.
- * @module
+ *
+ * @module kube-router/lab
  */
 export { Lab } from './lab.js';
 export type { LabAttachOptions, LabEnvironmentOptions, LabUpOptions, MatrixOptions } from './lab.js';
 export { LabConfigError, LabError } from './errors.js';
+export { kernelHas, requireKernelFeature } from './kernel-features.js';
+export type { KernelFeature } from './kernel-features.js';
 export type { LabApplyResult } from './lab-apply.js';
 export type { LabAgentOptions } from './node-agents.js';
 export { AGENT_READY_TIMEOUT_MS, AGENT_STOP_TIMEOUT_MS, manifestsFile } from './node-agents.js';
@@ -35,5 +38,11 @@ export { DEFAULT_STATE_ROOT } from './run-state.js';
 export { LAB_NETNS_PREFIX, NODE_BRIDGE } from './names.js';
 export { formatLabSummary, formatProbe } from './report.js';
 export { runLabDemo } from './demo.js';
+export { routeServiceAddresses, withDataplaneLab } from './dataplane-run.js';
+export type { DataplaneLabOptions } from './dataplane-run.js';
+export { DATAPLANE_PROBE_TIMEOUT_MS, dataplaneMatrix, matricesOf, probeAllowed } from './dataplane-matrix.js';
+export type { DataplaneMatrix } from './dataplane-matrix.js';
+export { DATAPLANE_TRACE_TRIES, dataplaneTrace, ownerOf, traceOf } from './dataplane-trace.js';
+export type { DataplaneTraceQuery, DataplaneTraceResult } from './dataplane-trace.js';
 export type { DemoStep, LabDemoOptions } from './demo.js';
 export * from './vm/index.js';

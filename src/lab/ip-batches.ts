@@ -147,6 +147,10 @@ export const NODE_SYSCTLS: readonly string[] = [
   'net.ipv6.conf.all.forwarding=1',
   'net.bridge.bridge-nf-call-iptables=1',
   'net.bridge.bridge-nf-call-ip6tables=1',
+  // A REJECT answers with ICMP; the kernel's default rate limit (a burst of about 6 per
+  // destination) would turn a run of rejected probes into timeouts.
+  'net.ipv4.icmp_ratelimit=0',
+  'net.ipv6.icmp.ratelimit=0',
 ];
 
 /** Sysctls of the router namespace. */

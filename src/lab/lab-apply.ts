@@ -162,7 +162,7 @@ export function planChange(old: LabTopology, snapshot: ClusterView): PlannedChan
   const nodes = [...kept, ...addedNodes];
   const removedNodes = old.nodes.filter((node) => !nodes.includes(node));
 
-  const candidates = planPods(snapshot.pods(), nodes, old.runId);
+  const candidates = planPods(snapshot.pods(), nodes, old.runId, 0, old.extraPodPorts ?? []);
   const keptPods: LabPodPlan[] = [];
   const changedKeys = new Set<string>();
   for (const candidate of candidates.pods) {
@@ -174,7 +174,7 @@ export function planChange(old: LabTopology, snapshot: ClusterView): PlannedChan
     else changedKeys.add(candidate.key);
   }
   const firstIndex = Math.max(-1, ...old.pods.map((pod) => pod.index)) + 1;
-  const addedPods = planPods(snapshot.pods().filter((pod) => changedKeys.has(pod.key)), nodes, old.runId, firstIndex).pods;
+  const addedPods = planPods(snapshot.pods().filter((pod) => changedKeys.has(pod.key)), nodes, old.runId, firstIndex, old.extraPodPorts ?? []).pods;
   const removedPods = old.pods.filter((pod) => !keptPods.includes(pod));
   return { nodes, pods: [...keptPods, ...addedPods], skipped: candidates.skipped, addedNodes, removedNodes, addedPods, removedPods };
 }

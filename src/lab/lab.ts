@@ -4,6 +4,7 @@ import type { ClusterSnapshot } from '../core/store/snapshot.js';
 import type { CommandRunner, RunOptions, RunResult } from '../core/ports/command-runner.js';
 import { ExecCommandRunner } from '../exec/exec-command-runner.js';
 import { LabError } from './errors.js';
+import { requireKernelFeature } from './kernel-features.js';
 import { labNamespaces, NODE_SYSCTLS, planIpStages, ROUTER_SYSCTLS } from './ip-batches.js';
 import { applyToRun, type LabApplyResult } from './lab-apply.js';
 import { matrixRequests, type MatrixResult } from './matrix.js';
@@ -111,6 +112,9 @@ export class Lab {
     const runner = options.runner ?? new ExecCommandRunner();
     const stateRoot = options.stateRoot ?? DEFAULT_STATE_ROOT;
     const topology = planTopology(snapshot, options.runId ?? newRunId(), options);
+    if (options.agents?.runServiceProxy && options.agents.proxyBackend === 'ipvs') {
+      await requireKernelFeature('ipvs', 'the ipvs proxy backend', 'use --proxy-backend nftables or iptables, or run the lab in the kernel VM (kube-router lab vm)', runner);
+    }
     await removeLeftovers(runner, stateRoot);
     await ensureBridgeNetfilter(runner);
     const runDir = runDirectory(stateRoot, topology.runId);
@@ -139,7 +143,11 @@ export class Lab {
       const lab = new Lab(topology, runDir, runner, servers.pid, servers);
       if (options.agents) {
         placeholder.daemonPid = servers.pid;
-        const agentSettings = agentSettingsOf(options.agents);
+        // The planners tell pod traffic from other traffic by the cluster CIDR: the lab's pod CIDRs.
+        const agentSettings = agentSettingsOf({
+          ...options.agents,
+          clusterCIDRs: options.agents.clusterCIDRs ?? [...new Set(topology.nodes.flatMap((node) => node.podCIDRs))],
+        });
         await writeRunManifests(runDir, options.agents.manifests);
         const agents = [];
         for (const node of topology.nodes) {

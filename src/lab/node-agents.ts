@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { findManifestFiles } from '../sources/manifest-files.js';
 import { LabError } from './errors.js';
 import { processAlive, RUN_FILES, type LabAgentRecord, type LabAgentSettings } from './run-state.js';
+import type { FirewallBackendName, ProxyBackendName } from '../agent/kernel-backends.js';
 import type { LabNodePlan } from './topology.js';
 
 /** The one manifest file the lab's agents watch: `<run>/manifests/cluster.yaml`. */
@@ -150,17 +151,44 @@ export interface LabAgentOptions {
   readonly overlayType?: 'subnet' | 'full' | undefined;
   /** `--overlay-encap`; default vxlan, since this machine's kernel has no IPIP. */
   readonly overlayEncap?: 'vxlan' | 'ipip' | 'fou' | undefined;
+  /** Run the router (`--run-router`); default true. */
+  readonly runRouter?: boolean | undefined;
+  /** Run the NetworkPolicy firewall (`--run-firewall`); default false. */
+  readonly runFirewall?: boolean | undefined;
+  /** `--firewall-backend` when the firewall runs; default mock. */
+  readonly firewallBackend?: FirewallBackendName | undefined;
+  /** Run the service proxy (`--run-service-proxy`); default false. */
+  readonly runServiceProxy?: boolean | undefined;
+  /** `--proxy-backend` when the proxy runs; default mock. */
+  readonly proxyBackend?: ProxyBackendName | undefined;
+  /** `--cluster-cidr`: the cluster's pod CIDRs (the lab passes its nodes' pod CIDRs). */
+  readonly clusterCIDRs?: readonly string[] | undefined;
+  /** `--service-cluster-ip-range`, when known. */
+  readonly serviceClusterIPRanges?: readonly string[] | undefined;
+  /** `--masquerade-all`. */
+  readonly masqueradeAll?: boolean | undefined;
 }
 
 /** The settings kept in the run state, so `lab apply` starts new nodes' agents the same way. */
 export function agentSettingsOf(options: LabAgentOptions): LabAgentSettings {
+  const runFirewall = options.runFirewall ?? false;
+  const runServiceProxy = options.runServiceProxy ?? false;
+  const cidrs = (flag: string, values: readonly string[] | undefined): string[] =>
+    values !== undefined && values.length > 0 ? [flag, values.join(',')] : [];
   return {
     command: [...options.command],
     cwd: options.cwd ?? process.cwd(),
     flags: [
-      // The agent runs every controller unless told otherwise; the lab's agents route only.
-      '--run-router=true', '--run-firewall=false', '--run-service-proxy=false',
+      // The agent runs every controller unless told otherwise: each is said explicitly.
+      `--run-router=${String(options.runRouter ?? true)}`,
+      `--run-firewall=${String(runFirewall)}`,
+      `--run-service-proxy=${String(runServiceProxy)}`,
       '--route-backend', options.routeBackend ?? 'mock',
+      ...(runFirewall ? ['--firewall-backend', options.firewallBackend ?? 'mock'] : []),
+      ...(runServiceProxy ? ['--proxy-backend', options.proxyBackend ?? 'mock'] : []),
+      ...cidrs('--cluster-cidr', options.clusterCIDRs),
+      ...cidrs('--service-cluster-ip-range', options.serviceClusterIPRanges),
+      ...(options.masqueradeAll ? ['--masquerade-all'] : []),
       '--enable-overlay', String(options.enableOverlay ?? true),
       '--overlay-type', options.overlayType ?? 'subnet',
       '--overlay-encap', options.overlayEncap ?? 'vxlan',

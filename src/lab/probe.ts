@@ -36,6 +36,8 @@ export interface ProbeResult {
   readonly answeredBy?: string | undefined;
   /** The client address the answering pod saw (`ip:port`), e.g. masqueraded or not. */
   readonly sourceSeen?: string | undefined;
+  /** The port the answering pod served on (the service's target port after a DNAT). */
+  readonly servedPort?: number | undefined;
   readonly error?: ProbeError | undefined;
   /** The socket error code behind `error`, e.g. `EHOSTUNREACH`. */
   readonly detail?: string | undefined;
@@ -81,7 +83,7 @@ interface RunnerRequest {
   readonly timeoutMs: number;
 }
 
-type RunnerResult = Pick<ProbeResult, 'connected' | 'answeredBy' | 'sourceSeen' | 'error' | 'detail' | 'elapsedMs'> & {
+type RunnerResult = Pick<ProbeResult, 'connected' | 'answeredBy' | 'sourceSeen' | 'servedPort' | 'error' | 'detail' | 'elapsedMs'> & {
   readonly id: number;
 };
 
@@ -122,7 +124,7 @@ export async function runProbes(
         const { request, address } = entry;
         results[found.id] = {
           from: request.from, to: request.to, address, port: request.port, protocol: request.protocol,
-          connected: found.connected, answeredBy: found.answeredBy, sourceSeen: found.sourceSeen,
+          connected: found.connected, answeredBy: found.answeredBy, sourceSeen: found.sourceSeen, servedPort: found.servedPort,
           error: found.error, detail: found.detail, elapsedMs: found.elapsedMs,
         };
       }

@@ -37,6 +37,12 @@ export interface TopologyOptions {
   readonly underlaySubnets?: readonly string[];
   /** IPv4 address of the outside client. Default: a free address near the end of the first subnet (.250 in a /24). */
   readonly clientAddress?: string;
+  /**
+   * Ports every pod with its own namespace serves besides its declared ones (deduplicated), so
+   * a probe on them meets a listener whatever the pod declares: a probe that does not connect
+   * was then stopped by the network, not refused for want of a server.
+   */
+  readonly extraPodPorts?: readonly LabPort[];
 }
 
 /** One node: a namespace with kube-bridge and an uplink into its underlay. */
@@ -131,6 +137,8 @@ export interface LabTopology {
   readonly router?: LabRouterPlan | undefined;
   readonly client: LabClientPlan;
   readonly skipped: readonly SkippedPod[];
+  /** {@link TopologyOptions.extraPodPorts}, kept so `lab apply` builds new pods alike. */
+  readonly extraPodPorts?: readonly LabPort[] | undefined;
 }
 
 /** The ports a pod without declared ports serves. */
@@ -171,9 +179,13 @@ export function planTopology(
     const underlay = groups.findIndex((group) => group.nodes.includes(node));
     return planNode(runId, node, index, underlay, (groups[underlay] as SubnetGroup).subnet4, prefix6, gatewaysOf(underlay));
   });
-  const { pods, skipped } = planPods(snapshot.pods(), nodePlans, runId);
+  const extraPodPorts = options.extraPodPorts ?? [];
+  const { pods, skipped } = planPods(snapshot.pods(), nodePlans, runId, 0, extraPodPorts);
   const client = planClient(runId, underlays[0] as LabUnderlayPlan, used, options.clientAddress, gatewaysOf(0));
-  return { runId, nodes: nodePlans, pods, underlays, router, client, skipped };
+  return {
+    runId, nodes: nodePlans, pods, underlays, router, client, skipped,
+    ...(extraPodPorts.length > 0 ? { extraPodPorts: [...extraPodPorts] } : {}),
+  };
 }
 
 /**
@@ -300,13 +312,15 @@ function planClient(
 
 /**
  * The pods the lab builds, numbered from `firstIndex` (namespace and veth names carry the
- * number), and those it leaves out with the reason. Exported for `lab apply`.
+ * number), and those it leaves out with the reason; pods with their own namespace also serve
+ * `extraPorts`. Exported for `lab apply`.
  */
 export function planPods(
   allPods: readonly Pod[],
   nodes: readonly LabNodePlan[],
   runId: string,
   firstIndex = 0,
+  extraPorts: readonly LabPort[] = [],
 ): { pods: LabPodPlan[]; skipped: SkippedPod[] } {
   const pods: LabPodPlan[] = [];
   const skipped: SkippedPod[] = [];
@@ -317,8 +331,9 @@ export function planPods(
       skipped.push({ key: pod.key, reason: reason ?? 'no node' });
       continue;
     }
-    const ports = podPorts(pod);
+    const declared = podPorts(pod);
     if (pod.hostNetwork) {
+      const ports = declared;
       pods.push({ key: pod.key, index: firstIndex + pods.length, node: node.name, netns: node.netns, hostNetwork: true,
         ips: node.internalIPs, addresses: [], gateways: [], ports });
       continue;
@@ -348,6 +363,7 @@ export function planPods(
       continue;
     }
     const index = firstIndex + pods.length;
+    const ports = withPorts(declared, extraPorts);
     pods.push({
       key: pod.key,
       index,
@@ -370,6 +386,14 @@ function skipReason(pod: Pod, node: LabNodePlan | undefined): string | undefined
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed') return `phase ${pod.phase}: no network`;
   if (!pod.hostNetwork && pod.podIPs.length === 0) return 'no pod IP';
   return undefined;
+}
+
+/** `ports`, then those of `extra` not among them. */
+function withPorts(ports: readonly LabPort[], extra: readonly LabPort[]): LabPort[] {
+  const has = (candidate: LabPort): boolean => ports.some((port) => port.port === candidate.port && port.protocol === candidate.protocol);
+  const added: LabPort[] = [];
+  for (const port of extra) if (!has(port) && !added.some((other) => other.port === port.port && other.protocol === port.protocol)) added.push(port);
+  return [...ports, ...added];
 }
 
 /** The pod's TCP and UDP container ports, deduplicated (SCTP left out); port 80 on both when it declares none. */

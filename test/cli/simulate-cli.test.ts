@@ -158,8 +158,14 @@ const EXPLAINED: [string, string, number, string, boolean, string][] = [
 const FAILURES: [string[], RegExp][] = [
   [[...SEED, '--matrix', '--node', 'kube-node1'], /^kube-router: --matrix and --node do not go together/],
   [[...SEED, '--explain', '--matrix'], /^kube-router: --matrix and --explain do not go together/],
-  [[...SEED, '--matrix', '--dataplane'], /^kube-router: --dataplane: not implemented yet; the simulator answers from plans \(omit --dataplane\)$/],
-  [[...SEED, '--node', 'kube-node1', '--from', '10.1.1.2', '--to', '172.16.10.10', '--port', '80', '--dataplane', 'lab'], /^kube-router: --dataplane: not implemented yet/],
+  [[...SEED, '--matrix', '--dataplane'], /option '--dataplane <target>' argument missing/],
+  [[...SEED, '--node', 'kube-node1', '--from', '10.1.1.2', '--to', '172.16.10.10', '--port', '80', '--dataplane', 'lab'], /^kube-router: --dataplane: expected iptables or nftables \(or ipvs\), got "lab"$/],
+  [[...SEED, '--matrix', '--dataplane', 'ipvs'], /^kube-router: --dataplane ipvs is a service proxy: use iptables or nftables with --matrix$/],
+  [[...SEED, '--explain', '--from', 'frontend/web-1', '--to', 'backend/api-1', '--port', '80', '--dataplane', 'nftables'], /^kube-router: --explain with --dataplane is not implemented yet/],
+  [[...SEED, '--node', 'kube-node1', '--from', '10.1.1.2', '--to', '172.16.10.10', '--port', '80', '--nodeport-addresses', '192.168.1.0/24', '--dataplane', 'nftables'], /^kube-router: --nodeport-addresses with --dataplane is not implemented yet/],
+  // As root, refused for this kernel (no SCTP sockets, no IPVS); otherwise for want of root.
+  [[...SEED, '--matrix', '--protocol', 'SCTP', '--dataplane', 'nftables'], /^kube-router: (--protocol SCTP with --dataplane needs SCTP sockets, which this kernel does not have|--dataplane needs root)/],
+  [[...SEED, '--node', 'kube-node1', '--from', '10.1.1.2', '--to', '172.16.10.10', '--port', '80', '--dataplane', 'ipvs'], /^kube-router: (--dataplane ipvs needs IPVS \(module ip_vs\), which this kernel does not have|--dataplane needs root)/],
   [[...SEED], /^kube-router: say what to simulate: --matrix, --explain/],
   [['--matrix'], /required option '-f, --file <path>' not specified/],
   [[...SEED, '--matrix', '--bogus'], /unknown option '--bogus'/],

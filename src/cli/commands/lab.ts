@@ -9,6 +9,7 @@ import {
   formatLabSummary,
   formatMatrix,
   formatProbe,
+  kernelHas,
   KernelVmError,
   Lab,
   passableEnvironment,
@@ -19,7 +20,8 @@ import {
   type LabProtocol,
 } from '../../lab/index.js';
 import { loadCluster } from '../../sources/load-cluster.js';
-import { collect, parseOutput } from '../options.js';
+import { collect, parseCidrList, parseOutput } from '../options.js';
+import { FIREWALL_BACKEND_NAMES, PROXY_BACKEND_NAMES, type FirewallBackendName, type ProxyBackendName } from '../../agent/kernel-backends.js';
 
 function parsePort(value: string, previous?: number[]): number[] {
   const port = Number(value);
@@ -93,11 +95,26 @@ export function registerLabCommands(program: Command): void {
     .option('--route-backend <name>', 'with --run-router: netlink (kernel routes in each node namespace) or mock', parseChoice('--route-backend', ['netlink', 'mock'] as const), 'mock')
     .option('--enable-overlay <bool>', 'with --run-router: tunnel to nodes on other subnets (true or false)', parseBooleanFlag('--enable-overlay'), true)
     .option('--overlay-type <type>', 'with --run-router: subnet or full', parseChoice('--overlay-type', ['subnet', 'full'] as const), 'subnet')
+    .option('--run-firewall', 'run the reference agent\'s NetworkPolicy firewall in every node\'s namespace')
+    .option('--firewall-backend <name>', 'with --run-firewall: iptables, nftables or mock', parseChoice('--firewall-backend', FIREWALL_BACKEND_NAMES), 'mock')
+    .option('--run-service-proxy', 'run the reference agent\'s service proxy in every node\'s namespace')
+    .option('--proxy-backend <name>', 'with --run-service-proxy: iptables, nftables, ipvs or mock', parseChoice('--proxy-backend', PROXY_BACKEND_NAMES), 'mock')
+    .option('--cluster-cidr <cidrs>', 'with agents: the cluster\'s pod CIDRs, comma-separated (default: the nodes\' pod CIDRs)')
+    .option('--service-cluster-ip-range <cidrs>', 'with agents: service cluster IP ranges, comma-separated')
+    .option('--masquerade-all', 'with --run-service-proxy: masquerade all traffic to service VIPs')
     .action(async (options: {
       file: string[]; underlayPrefix: number; clientAddress?: string;
       runRouter?: boolean; routeBackend: 'netlink' | 'mock'; enableOverlay: boolean; overlayType: 'subnet' | 'full';
+      runFirewall?: boolean; firewallBackend: FirewallBackendName; runServiceProxy?: boolean; proxyBackend: ProxyBackendName;
+      clusterCidr?: string; serviceClusterIpRange?: string; masqueradeAll?: boolean;
     }) => {
       requireRoot();
+      if (options.runServiceProxy === true && options.proxyBackend === 'ipvs' && !(await kernelHas('ipvs'))) {
+        throw new ConfigError('--proxy-backend ipvs needs IPVS (module ip_vs), which this kernel does not have: use --proxy-backend nftables or iptables, or run the lab in the kernel VM (kube-router lab vm -- ...)');
+      }
+      const withAgents = options.runRouter === true || options.runFirewall === true || options.runServiceProxy === true;
+      const clusterCIDRs = parseCidrList('--cluster-cidr', options.clusterCidr);
+      const serviceRanges = parseCidrList('--service-cluster-ip-range', options.serviceClusterIpRange);
       const files = options.file.map((file) => resolve(file));
       const snapshot = await loadSnapshot(files);
       const started = Date.now();
@@ -105,7 +122,7 @@ export function registerLabCommands(program: Command): void {
         detached: true,
         underlayPrefix: options.underlayPrefix,
         clientAddress: options.clientAddress,
-        agents: options.runRouter
+        agents: withAgents
           ? {
               command: thisCli(),
               manifests: files,
@@ -114,13 +131,26 @@ export function registerLabCommands(program: Command): void {
               overlayType: options.overlayType,
               // This machine's kernel has VXLAN and no IPIP.
               overlayEncap: 'vxlan',
+              runRouter: options.runRouter === true,
+              runFirewall: options.runFirewall === true,
+              firewallBackend: options.firewallBackend,
+              runServiceProxy: options.runServiceProxy === true,
+              proxyBackend: options.proxyBackend,
+              clusterCIDRs: clusterCIDRs.length > 0 ? clusterCIDRs : undefined,
+              serviceClusterIPRanges: serviceRanges.length > 0 ? serviceRanges : undefined,
+              masqueradeAll: options.masqueradeAll === true,
             }
           : undefined,
       });
       console.log(`up in ${Date.now() - started} ms`);
       for (const line of formatLabSummary(up)) console.log(line);
-      if (options.runRouter) {
-        console.log(`agents (${options.routeBackend} route backend) synced on every node; logs in ${up.runDir}/agents/`);
+      if (withAgents) {
+        const concerns = [
+          ...(options.runRouter ? [`${options.routeBackend} route backend`] : []),
+          ...(options.runFirewall ? [`${options.firewallBackend} firewall backend`] : []),
+          ...(options.runServiceProxy ? [`${options.proxyBackend} proxy backend`] : []),
+        ];
+        console.log(`agents (${concerns.join(', ')}) synced on every node; logs in ${up.runDir}/agents/`);
       }
     });
 
@@ -198,7 +228,9 @@ export function registerLabCommands(program: Command): void {
     .command('demo')
     .description('bring the manifests up, show what works step by step, and tear everything down')
     .requiredOption('-f, --file <path>', 'manifest file or directory (repeatable)', collect)
-    .action(async (options: { file: string[] }) => {
+    .option('--proxy-backend <name>', 'kernel service proxy of the agents: nftables or iptables', parseChoice('--proxy-backend', ['nftables', 'iptables'] as const), 'nftables')
+    .option('--firewall-backend <name>', 'kernel NetworkPolicy firewall of the agents: nftables or iptables', parseChoice('--firewall-backend', ['nftables', 'iptables'] as const), 'nftables')
+    .action(async (options: { file: string[]; proxyBackend: 'nftables' | 'iptables'; firewallBackend: 'nftables' | 'iptables' }) => {
       requireRoot();
       const files = options.file.map((file) => resolve(file));
       // The agent is this same CLI (compiled, or under tsx with the loader flags it runs with).
@@ -207,7 +239,9 @@ export function registerLabCommands(program: Command): void {
         'agent', ...files.flatMap((file) => ['-f', file]),
         '--run-router', '--run-firewall', '--run-service-proxy',
       ];
-      await runLabDemo(await loadSnapshot(files), { agentCommand, cli: thisCli(), manifests: files });
+      await runLabDemo(await loadSnapshot(files), {
+        agentCommand, cli: thisCli(), manifests: files, proxyBackend: options.proxyBackend, firewallBackend: options.firewallBackend,
+      });
     });
 
   registerLabVmCommand(lab);

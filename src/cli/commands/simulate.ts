@@ -13,6 +13,17 @@ import {
 import type { ClusterSnapshot } from '../../core/store/snapshot.js';
 import { loadCluster } from '../../sources/load-cluster.js';
 import { collect, parseCidrList } from '../options.js';
+import { resolve } from 'node:path';
+import {
+  DATAPLANE_TRACE_TRIES,
+  dataplaneMatrix,
+  dataplaneTrace,
+  kernelHas,
+  LabConfigError,
+  LabError,
+  withDataplaneLab,
+  type LabProtocol,
+} from '../../lab/index.js';
 
 interface SimulateOptions {
   file: string[];
@@ -28,6 +39,109 @@ interface SimulateOptions {
   nodeportAddresses?: string;
   output: 'json' | 'table';
   dataplane?: string | boolean;
+  routeBackend?: string;
+}
+
+/** The dataplanes `--dataplane` can ask. */
+const DATAPLANES = ['iptables', 'nftables', 'ipvs'] as const;
+type Dataplane = (typeof DATAPLANES)[number];
+
+/** `--dataplane`'s value, checked against the mode (the firewall has no ipvs backend). */
+function dataplaneOf(options: SimulateOptions, mode: Mode): Dataplane | undefined {
+  if (options.dataplane === undefined) {
+    if (options.routeBackend !== undefined) throw new ConfigError('--route-backend is used only with --dataplane');
+    return undefined;
+  }
+  const value = options.dataplane === true ? '' : String(options.dataplane);
+  const dataplane = DATAPLANES.find((known) => known === value);
+  if (dataplane === undefined) throw new ConfigError(`--dataplane: expected iptables or nftables${mode === '--node' ? ' (or ipvs)' : ''}, got "${value}"`);
+  if (mode === '--explain') throw new ConfigError('--explain with --dataplane is not implemented yet: use --matrix --dataplane, or --explain without it');
+  if (mode === '--matrix' && dataplane === 'ipvs') throw new ConfigError('--dataplane ipvs is a service proxy: use iptables or nftables with --matrix');
+  if (options.nodeportAddresses !== undefined) {
+    throw new ConfigError('--nodeport-addresses with --dataplane is not implemented yet (the lab\'s agents listen on every node address): omit it, or omit --dataplane');
+  }
+  if (process.getuid?.() !== 0) throw new ConfigError('--dataplane needs root (the lab creates network namespaces)');
+  return dataplane;
+}
+
+function routeBackendOf(options: SimulateOptions): 'netlink' | 'mock' {
+  const value = options.routeBackend ?? 'netlink';
+  if (value !== 'netlink' && value !== 'mock') throw new ConfigError(`--route-backend: expected netlink or mock, got "${value}"`);
+  return value;
+}
+
+/** The lab's protocol for a simulator protocol; SCTP is refused with the reason. */
+async function labProtocolOf(protocol: Protocol): Promise<LabProtocol> {
+  if (protocol === 'TCP') return 'tcp';
+  if (protocol === 'UDP') return 'udp';
+  if (!(await kernelHas('sctp'))) {
+    throw new ConfigError('--protocol SCTP with --dataplane needs SCTP sockets, which this kernel does not have: ask TCP or UDP, or omit --dataplane');
+  }
+  throw new ConfigError('--protocol SCTP with --dataplane is not implemented yet (the lab\'s pods serve TCP and UDP): ask TCP or UDP, or omit --dataplane');
+}
+
+/** This same CLI (compiled, or under tsx with the loader flags it runs with), as an argv prefix. */
+function thisCli(): string[] {
+  return [process.execPath, ...process.execArgv, resolve(process.argv[1] ?? '')];
+}
+
+/** Lab failures are expected failures of a dataplane run: one line, exit 2. */
+async function asConfigErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof LabError || error instanceof LabConfigError) throw new ConfigError(`--dataplane: ${error.message}`);
+    throw error;
+  }
+}
+
+async function dataplaneMatrixAnswer(snapshot: ClusterSnapshot, options: SimulateOptions, dataplane: 'iptables' | 'nftables'): Promise<Answer> {
+  const ports = distinct((options.port ?? ['80']).map(parsePort));
+  const protocols = distinct((options.protocol ?? ['TCP']).map(parseProtocol));
+  const labProtocols = await Promise.all(protocols.map(labProtocolOf));
+  const keys = snapshot.pods().filter(isMatrixPod).map((pod) => pod.key).sort();
+  const files = options.file.map((file) => resolve(file));
+  const results = await asConfigErrors(() => withDataplaneLab(snapshot, {
+    command: thisCli(),
+    manifests: files,
+    routeBackend: routeBackendOf(options),
+    firewallBackend: dataplane,
+    extraPodPorts: ports.flatMap((port) => labProtocols.map((protocol) => ({ port, protocol }))),
+  }, async (lab) => {
+    const built = new Set(lab.topology.pods.map((pod) => pod.key));
+    const missing = keys.filter((key) => !built.has(key));
+    if (missing.length > 0) throw new ConfigError(`--dataplane: the lab could not build ${missing.join(', ')}`);
+    return dataplaneMatrix(lab, keys, ports, labProtocols);
+  }));
+  const lines = (): string[] => results.flatMap(({ port, protocol, matrix }) => [
+    `${protocol}/${port} (${dataplane} dataplane, real traffic; rows: from, columns: to)`,
+    ...keys.map((from) => `  ${from}: ${keys.filter((to) => matrix[from]?.[to]).join(', ') || '(none)'}`),
+  ]);
+  return { json: { results }, lines };
+}
+
+async function dataplaneTraceAnswer(snapshot: ClusterSnapshot, options: SimulateOptions, nodeName: string, dataplane: Dataplane): Promise<Answer> {
+  if (options.from === undefined) throw new ConfigError('--node needs --from IP');
+  if (options.to === undefined) throw new ConfigError('--node needs --to IP');
+  const port = parsePort(single('--port', options.port, '--node'));
+  const protocol = await labProtocolOf(parseProtocol(single('--protocol', options.protocol, '--node', 'TCP')));
+  const clusterCIDRs = parseCidrList('--cluster-cidr', options.clusterCidr);
+  if (snapshot.node(nodeName) === undefined) throw new ConfigError(`--node: no node "${nodeName}" in the cluster`);
+  if (dataplane === 'ipvs' && !(await kernelHas('ipvs'))) {
+    throw new ConfigError('--dataplane ipvs needs IPVS (module ip_vs), which this kernel does not have: use --dataplane nftables or iptables, or run it in the kernel VM (kube-router lab vm -- ...)');
+  }
+  const files = options.file.map((file) => resolve(file));
+  const from = options.from;
+  const to = options.to;
+  const result = await asConfigErrors(() => withDataplaneLab(snapshot, {
+    command: thisCli(),
+    manifests: files,
+    routeBackend: routeBackendOf(options),
+    proxyBackend: dataplane,
+    clusterCIDRs: clusterCIDRs.length > 0 ? clusterCIDRs : undefined,
+    masqueradeAll: options.masqueradeAll ?? false,
+  }, (lab) => dataplaneTrace(lab, { node: nodeName, from, to, port, protocol })));
+  return { json: result, lines: () => [`${nodeName}: ${from} -> ${to}:${port}/${protocol.toUpperCase()}: ${result.verdict}`, ...result.explain.map((line) => `  ${line}`)] };
 }
 
 type Mode = '--matrix' | '--explain' | '--node';
@@ -67,9 +181,6 @@ function single(flag: string, values: readonly string[] | undefined, mode: Mode,
 }
 
 function modeOf(options: SimulateOptions): Mode {
-  if (options.dataplane !== undefined) {
-    throw new ConfigError('--dataplane: not implemented yet; the simulator answers from plans (omit --dataplane)');
-  }
   const modes: Mode[] = [];
   if (options.matrix) modes.push('--matrix');
   if (options.explain) modes.push('--explain');
@@ -175,6 +286,14 @@ function simulateTrace(snapshot: ClusterSnapshot, options: SimulateOptions, node
  * - `--node NAME --from IP --to IP --port N [--protocol P] [--cluster-cidr] [--masquerade-all]
  *   [--nodeport-addresses]`: what node NAME's service proxy does with that packet. JSON:
  *   `{"verdict","backends","masquerade","explain"}`.
+ * - `--dataplane iptables|nftables` (root) with `--matrix` or `--node`: the same JSON, answered
+ *   by real traffic in the lab (the manifests brought up as network namespaces, the reference
+ *   agent in every node with netlink routes and that firewall or proxy backend), torn down
+ *   afterwards, also on failure or SIGINT. `--matrix`: a cell is true when the target pod
+ *   answered (every pod serves every asked port, so a failed probe was filtered). `--node`:
+ *   `backends` are the endpoints that answered over {@link DATAPLANE_TRACE_TRIES} connections,
+ *   `masquerade` whether one saw a source other than `--from`. `--dataplane ipvs` (`--node`
+ *   only) needs a kernel with IPVS; SCTP is refused.
  *
  * Protocols are read in any case and printed upper case. Bad flags, an unknown node or pod, an
  * invalid IP and conflicting modes print one line on stderr and exit 2.
@@ -194,13 +313,18 @@ export function registerSimulateCommand(program: Command): void {
     .option('--cluster-cidr <cidrs>', 'pod CIDRs of the cluster, comma-separated (with --node)')
     .option('--masquerade-all', 'masquerade all traffic to service VIPs (with --node)')
     .option('--nodeport-addresses <cidrs>', 'CIDRs of the node addresses NodePorts listen on (with --node)')
-    .option('--dataplane [target]', 'ask a real dataplane instead of the plans (not implemented yet)')
+    .option('--dataplane <target>', 'answer with real traffic in the lab instead of the plans: iptables or nftables (or ipvs with --node); needs root')
+    .option('--route-backend <name>', 'with --dataplane: the agents\' route backend, netlink (default) or mock')
     .option('-o, --output <format>', 'json or table', parseSimulateOutput, 'table')
     .action(async (options: SimulateOptions) => {
       const mode = modeOf(options);
+      const dataplane = dataplaneOf(options, mode);
       const { snapshot, problems } = await loadCluster(options.file);
-      const answer =
-        mode === '--matrix'
+      const answer = dataplane !== undefined
+        ? mode === '--matrix'
+          ? await dataplaneMatrixAnswer(snapshot, options, dataplane as 'iptables' | 'nftables')
+          : await dataplaneTraceAnswer(snapshot, options, options.node ?? '', dataplane)
+        : mode === '--matrix'
           ? simulateMatrix(snapshot, options)
           : mode === '--explain'
             ? simulateExplain(snapshot, options)

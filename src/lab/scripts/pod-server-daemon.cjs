@@ -64,12 +64,14 @@ function endpoint(address, port) {
   return plain.includes(':') ? '[' + plain + ']:' + port : plain + ':' + port;
 }
 /**
+ * The answer: who served, the source it saw, and the port it served on (after any DNAT).
  * @param {string} pod
  * @param {string} address
  * @param {number} port
+ * @param {number | undefined} served
  */
-function answer(pod, address, port) {
-  return JSON.stringify({ pod: pod, source: endpoint(address, port) }) + '\n';
+function answer(pod, address, port, served) {
+  return JSON.stringify({ pod: pod, source: endpoint(address, port), port: served }) + '\n';
 }
 /**
  * @param {string} pod
@@ -87,7 +89,7 @@ function serveTcp(pod, server) {
       socket.destroy();
       return;
     }
-    socket.end(answer(pod, address, port));
+    socket.end(answer(pod, address, port, socket.localPort));
   });
 }
 /**
@@ -97,7 +99,7 @@ function serveTcp(pod, server) {
 function serveUdp(pod, socket) {
   socket.on('error', () => {});
   socket.on('message', (_message, remote) => {
-    socket.send(answer(pod, remote.address, remote.port), remote.port, remote.address);
+    socket.send(answer(pod, remote.address, remote.port, socket.address().port), remote.port, remote.address);
   });
 }
 /**

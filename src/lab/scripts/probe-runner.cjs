@@ -30,6 +30,7 @@ const dgram = require('node:dgram');
  * @property {boolean} connected
  * @property {string} [answeredBy] the pod that answered
  * @property {string} [sourceSeen] the source address that pod saw
+ * @property {number} [servedPort] the port that pod served the probe on
  * @property {string} [error] 'refused', 'timeout' or 'unreachable'
  * @property {string} [detail] the system error code behind `error`
  */
@@ -49,13 +50,13 @@ function classify(code) {
 }
 /**
  * @param {string} text
- * @returns {{ answeredBy?: string, sourceSeen?: string }}
+ * @returns {{ answeredBy?: string, sourceSeen?: string, servedPort?: number }}
  */
 function parse(text) {
   try {
     // split() always yields at least one piece.
     const answer = JSON.parse(/** @type {string} */ (String(text).split('\n')[0]));
-    return { answeredBy: answer.pod, sourceSeen: answer.source };
+    return { answeredBy: answer.pod, sourceSeen: answer.source, servedPort: answer.port };
   } catch {
     return {};
   }
