@@ -6,6 +6,7 @@ import { registerInspectCommand } from './commands/inspect.js';
 import { registerLabCommands } from './commands/lab.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { LabConfigError, LabError } from '../lab/errors.js';
 
 /**
  * The package's version, from the nearest `package.json` named `kube-router` above this file:
@@ -52,7 +53,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       // Usage errors exit 2 like config errors (1 means "problems found" for inspect);
       // --help and --version exit 0.
       process.exitCode = error.exitCode === 0 ? 0 : 2;
-    } else if (error instanceof ConfigError || error instanceof BackendError) {
+    } else if (error instanceof ConfigError || error instanceof BackendError || error instanceof LabError || error instanceof LabConfigError) {
       console.error(`kube-router: ${error.message}`);
       process.exitCode = 2;
     } else {
