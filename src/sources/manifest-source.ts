@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import type { Problem } from '../core/model/index.js';
 import type { Source, SourceSink } from '../core/source/source.js';
 import { deliverInBatch } from '../core/store/batching-sink.js';
-import { findManifestFiles } from './manifest-files.js';
-import { fileProblem, parseManifest, type ManifestObject } from './manifest-parser.js';
+import { findManifestEntries } from './manifest-files.js';
+import { fileProblem, readManifestText } from './manifest-parser.js';
+import { readManifestFile } from './manifest-reader.js';
 import { ManifestWatcher, type ManifestWatchOptions } from './manifest-watcher.js';
 
 /** Options of {@link ManifestSource}. */
@@ -50,24 +50,24 @@ export class ManifestSource implements Source {
       sink.synced();
       return;
     }
-    const files = await findManifestFiles(this.paths);
-    const objects: ManifestObject[] = [];
-    const problems: Problem[] = [];
+    const { files, problems } = await findManifestEntries(this.paths);
+    const texts: { file: string; text: string | undefined }[] = [];
+    const readProblems: Problem[] = [...problems];
     for (const file of files) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (error) {
-        problems.push(fileProblem(file, `${file}: cannot be read (${(error as Error).message})`));
-        continue;
-      }
-      const parsed = parseManifest(text, file);
-      objects.push(...parsed.objects);
-      problems.push(...parsed.problems);
+      const read = await readManifestFile(file);
+      if (read === undefined) readProblems.push(fileProblem(file, `${file}: vanished before it could be read`));
+      else if ('problem' in read) readProblems.push(read.problem);
+      else texts.push({ file, text: read.text });
     }
+    // Each object goes to the sink as soon as it is read, and each file's text is dropped once
+    // read: what stays is the store's model, not the raw documents.
     deliverInBatch(sink, () => {
-      for (const problem of problems) sink.problem(problem);
-      for (const { object, origin } of objects) sink.upsert(object, origin);
+      for (const problem of readProblems) sink.problem(problem);
+      for (const entry of texts) {
+        const text = entry.text ?? '';
+        entry.text = undefined;
+        readManifestText(text, entry.file, { object: ({ object, origin }) => sink.upsert(object, origin), problem: (problem) => sink.problem(problem) });
+      }
     });
     sink.synced();
   }

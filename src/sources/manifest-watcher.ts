@@ -1,11 +1,12 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { objectIdentity } from '../core/convert/index.js';
 import type { Problem } from '../core/model/index.js';
 import type { RawObject, SourceSink } from '../core/source/source.js';
 import { deliverInBatch } from '../core/store/batching-sink.js';
-import { findManifestFiles } from './manifest-files.js';
+import { objectKindKey } from '../core/store/object-kind-key.js';
+import { findManifestEntries } from './manifest-files.js';
+import { readManifestFile } from './manifest-reader.js';
 import { fileProblem, parseManifest, type ManifestObject } from './manifest-parser.js';
 
 /** Options of watch mode (`ManifestSource` with `watch: true`). */
@@ -34,11 +35,11 @@ interface FileState {
   readonly objects: readonly ManifestObject[];
 }
 
-/** The key an object is deleted by: kind, namespace and name, as the store keys it. */
+/** The key an object is deleted by: kind (with its group when foreign), namespace and name, as the store keys it. */
 function identityKey(object: RawObject): string | undefined {
   const identity = objectIdentity(object);
   if (identity?.name === undefined) return undefined;
-  return `${identity.kind}/${identity.namespace ?? ''}/${identity.name}`;
+  return JSON.stringify([objectKindKey(object, identity.kind), identity.namespace ?? '', identity.name]);
 }
 
 /**
@@ -85,8 +86,8 @@ export class ManifestWatcher {
    * is delivered.
    */
   async start(): Promise<void> {
-    const files = await findManifestFiles(this.paths);
-    await this.readAndDeliver(files);
+    const { files, problems } = await findManifestEntries(this.paths);
+    await this.readAndDeliver(files, problems);
     if (this.stopped) return;
     if (this.fsWatch) this.startWatches();
     if (this.pollIntervalMs > 0) {
@@ -154,38 +155,44 @@ export class ManifestWatcher {
   }
 
   private async scanOnce(): Promise<void> {
-    let files: string[];
+    let files: readonly string[];
+    let walkProblems: readonly Problem[];
     try {
-      files = await findManifestFiles(this.paths);
+      ({ files, problems: walkProblems } = await findManifestEntries(this.paths));
     } catch (error) {
       // A path gone for a moment (a directory being replaced): keep everything, say so.
       if (!this.stopped) this.sink.problem(fileProblem(this.paths.join(','), (error as Error).message));
       return;
     }
-    await this.readAndDeliver(files);
+    await this.readAndDeliver(files, walkProblems);
   }
 
   /** Reads `files`, updates the per-file state and delivers the difference in one batch. */
-  private async readAndDeliver(files: readonly string[]): Promise<void> {
-    const problems: Problem[] = [];
+  private async readAndDeliver(files: readonly string[], walkProblems: readonly Problem[]): Promise<void> {
+    const problems: Problem[] = [...walkProblems];
+    /** Files read anew or gone: their earlier problems are withdrawn before the new ones arrive. */
+    const reread: string[] = [];
     const present = new Set(files);
-    for (const file of [...this.files.keys()]) if (!present.has(file)) this.files.delete(file);
+    for (const file of [...this.files.keys()]) {
+      if (present.has(file)) continue;
+      this.files.delete(file);
+      reread.push(file);
+    }
     for (const file of files) {
-      let text: string;
-      try {
-        // stat first: a name that became a directory is not a manifest.
-        if (!(await stat(file)).isFile()) continue;
-        text = await readFile(file, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-          this.files.delete(file);
-        } else {
-          problems.push(fileProblem(file, `${file}: cannot be read (${(error as Error).message})`));
-        }
+      const read = await readManifestFile(file);
+      if (read === undefined) {
+        this.files.delete(file);
+        reread.push(file);
         continue;
       }
+      if ('problem' in read) {
+        problems.push(read.problem);
+        continue;
+      }
+      const text = read.text;
       if (this.files.get(file)?.text === text) continue;
       const parsed = parseManifest(text, file);
+      reread.push(file);
       problems.push(...parsed.problems);
       // Half written or broken: its last good objects stay until it reads well again. A file
       // never read well before gives its good documents, as a one-shot load does.
@@ -207,6 +214,7 @@ export class ManifestWatcher {
     const previous = this.delivered;
     this.delivered = next;
     deliverInBatch(this.sink, () => {
+      for (const file of reread) this.sink.withdrawProblems?.(file);
       for (const problem of problems) this.sink.problem(problem);
       for (const [key, object] of previous) if (!next.has(key)) this.sink.remove(object.object);
       for (const [key, object] of next) {

@@ -78,6 +78,19 @@ describe('ManifestSource in watch mode', function () {
     // Fixed: the file's objects follow again.
     await writeFile(join(dir, 'a.yaml'), namespaceDoc('beta'));
     await eventually(() => namespaces(store).join() === 'beta', 'the fixed file to apply');
+    // And its problem is withdrawn (it used to stay until the process ended).
+    assert.deepEqual(store.snapshot().problems(), []);
+  });
+
+  it('withdraws the problems of a broken file once it is removed', async () => {
+    await writeFile(join(dir, 'a.yaml'), namespaceDoc('alpha'));
+    await writeFile(join(dir, 'broken.yaml'), 'kind: [\n');
+    await startOn([dir]);
+    assert.equal(store.snapshot().problems().length, 1);
+    await unlink(join(dir, 'broken.yaml'));
+    await source.rescanNow();
+    assert.deepEqual(store.snapshot().problems(), []);
+    assert.deepEqual(namespaces(store), ['alpha']);
   });
 
   it('follows a file named explicitly when it is replaced by a rename (as editors and lab apply do)', async () => {

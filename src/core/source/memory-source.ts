@@ -1,5 +1,6 @@
 import { objectIdentity } from '../convert/index.js';
 import { deliverInBatch } from '../store/batching-sink.js';
+import { objectKindKey } from '../store/object-kind-key.js';
 import type { RawObject, Source, SourceSink } from './source.js';
 
 interface HeldObject {
@@ -78,5 +79,5 @@ export class MemorySource implements Source {
 function identityKey(object: RawObject): string | undefined {
   const identity = objectIdentity(object);
   if (identity === undefined || identity.name === undefined) return undefined;
-  return `${identity.kind}\u0000${identity.namespace ?? ''}\u0000${identity.name}`;
+  return JSON.stringify([objectKindKey(object, identity.kind), identity.namespace ?? '', identity.name]);
 }

@@ -19,6 +19,12 @@ export interface SourceSink {
   remove(object: RawObject): void;
   /** A source-level problem, such as a file that is not valid YAML. */
   problem(problem: Problem): void;
+  /**
+   * Withdraws every source-level problem named `name` (a `File` problem's name is the file's
+   * path): a watching source calls it when it reads a file again, before the file's new
+   * problems, so a fixed file's problems go away. Optional: sinks without it keep them.
+   */
+  withdrawProblems?(name: string): void;
   /** The initial list is complete: controllers may program from the cache now. */
   synced(): void;
 }

@@ -6,6 +6,7 @@ import type { BatchingSink } from './batching-sink.js';
 import type { ChangeListener, ChangeSet } from './change.js';
 import { deepFreeze } from '../util/deep-freeze.js';
 import { objectRef } from './index-keys.js';
+import { objectKindKey } from './object-kind-key.js';
 import { PendingChanges } from './pending-changes.js';
 import type { ClusterSnapshot } from './snapshot.js';
 import { StoreSnapshot } from './store-snapshot.js';
@@ -160,6 +161,13 @@ export class ClusterStore implements BatchingSink {
     });
   }
 
+  /** Withdraws the source-level problems named `name` (see {@link SourceSink.withdrawProblems}). */
+  withdrawProblems(name: string): void {
+    this.inBatch(() => {
+      if (this.tables.removeSourceProblemsNamed(name)) this.pending.markProblemsChanged();
+    });
+  }
+
   /** The initial list of the (only) source is complete. */
   synced(): void {
     this.directSink.synced = true;
@@ -181,6 +189,7 @@ export class ClusterStore implements BatchingSink {
       upsert: (object, origin) => this.applyUpsert(state, object, origin),
       remove: (object) => this.applyRemove(object),
       problem: (problem) => this.problem(problem),
+      withdrawProblems: (name) => this.withdrawProblems(name),
       synced: () => {
         state.synced = true;
         this.checkSynced();
@@ -237,8 +246,10 @@ export class ClusterStore implements BatchingSink {
         return;
       }
       const key = identityKey(identity.namespace, identity.name);
-      const ref = objectRef(identity.kind, key);
-      const kind = MODEL_KINDS.has(identity.kind) ? (identity.kind as ObjectKind) : undefined;
+      // A kind of another API group (a Knative Service) is keyed apart from the model's kind.
+      const kindKey = objectKindKey(raw, identity.kind);
+      const ref = objectRef(kindKey, key);
+      const kind = MODEL_KINDS.has(kindKey) ? (kindKey as ObjectKind) : undefined;
       const existing = kind === undefined ? undefined : this.tables.get(kind, key);
       const duplicate = this.duplicateProblem(identity, sink, origin, this.tables.origins.get(ref));
       if (duplicate === undefined && existing?.resourceVersion !== undefined) {
@@ -296,9 +307,10 @@ export class ClusterStore implements BatchingSink {
       const identity = this.converter.objectIdentity(raw);
       if (identity === undefined || identity.name === undefined) return;
       const key = identityKey(identity.namespace, identity.name);
-      const ref = objectRef(identity.kind, key);
-      if (MODEL_KINDS.has(identity.kind)) {
-        const kind = identity.kind as ObjectKind;
+      const kindKey = objectKindKey(raw, identity.kind);
+      const ref = objectRef(kindKey, key);
+      if (MODEL_KINDS.has(kindKey)) {
+        const kind = kindKey as ObjectKind;
         if (this.tables.delete(kind, key) !== undefined) this.pending.touch(kind, key, true, false);
       }
       this.setProblems(ref, []);

@@ -66,6 +66,8 @@ export class StoreTables {
   readonly origins = new SortedTable<ObjectOrigin>();
   /** Source-level problems by {@link problemKey}, in arrival order (a Map keeps insertion order). */
   private readonly sourceProblems = new Map<string, Problem>();
+  /** The keys of the source problems of each name (a file's path), for withdrawing them. */
+  private readonly sourceProblemsByName = new Map<string, Set<string>>();
   /** The frozen list handed to snapshots; rebuilt only after a new problem arrived. */
   private sourceProblemList: readonly Problem[] | undefined = Object.freeze([]);
 
@@ -101,6 +103,21 @@ export class StoreTables {
     const key = problemKey(problem);
     if (this.sourceProblems.has(key)) return false;
     this.sourceProblems.set(key, problem);
+    if (problem.name !== undefined) {
+      const keys = this.sourceProblemsByName.get(problem.name);
+      if (keys === undefined) this.sourceProblemsByName.set(problem.name, new Set([key]));
+      else keys.add(key);
+    }
+    this.sourceProblemList = undefined;
+    return true;
+  }
+
+  /** Removes every source-level problem named `name`; true when there was one. */
+  removeSourceProblemsNamed(name: string): boolean {
+    const keys = this.sourceProblemsByName.get(name);
+    if (keys === undefined) return false;
+    for (const key of keys) this.sourceProblems.delete(key);
+    this.sourceProblemsByName.delete(name);
     this.sourceProblemList = undefined;
     return true;
   }
