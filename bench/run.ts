@@ -18,6 +18,12 @@ const BENCHMARKS: readonly string[] = [
   'route-backend',
   'lab-timing',
   'kernel-vm',
+  'manifest-loading',
+  'nftables-firewall',
+  'iptables-firewall',
+  'nftables-proxy',
+  'iptables-proxy',
+  'ipvs-vm',
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -47,25 +47,30 @@ async function firewallFactory(name: FirewallBackendName, runner: CommandRunner)
   switch (name) {
     case 'mock':
       return undefined;
-    case 'iptables':
-      throw new ConfigError('--firewall-backend iptables is not implemented yet: use nftables or mock');
-    case 'nftables':
-      throw new ConfigError('--firewall-backend nftables is not implemented yet: use iptables or mock');
+    case 'iptables': {
+      const { IptablesFirewallBackend } = await import('../backends/iptables/firewall/iptables-firewall-backend.js');
+      return () => new IptablesFirewallBackend(runner);
+    }
+    case 'nftables': {
+      const { NftablesFirewallBackend } = await import('../backends/nftables/firewall/nftables-firewall-backend.js');
+      return () => new NftablesFirewallBackend(runner);
+    }
   }
-  void runner;
 }
 
 async function proxyFactory(name: ProxyBackendName, runner: CommandRunner): Promise<((node: string) => ProxyBackend) | undefined> {
   switch (name) {
     case 'mock':
       return undefined;
-    case 'iptables':
-      throw new ConfigError('--proxy-backend iptables is not implemented yet: use nftables or mock');
+    case 'iptables': {
+      const { IptablesProxyBackend } = await import('../backends/iptables/proxy/iptables-proxy-backend.js');
+      return () => new IptablesProxyBackend(runner);
+    }
     case 'nftables': {
       const { NftablesProxyBackend } = await import('../backends/nftables/proxy/nftables-proxy-backend.js');
       return () => new NftablesProxyBackend(runner);
     }
     case 'ipvs':
-      throw new ConfigError('--proxy-backend ipvs is not implemented yet in the agent: use nftables or mock');
+      throw new ConfigError('--proxy-backend ipvs is not implemented yet in the agent: use nftables or iptables');
   }
 }

@@ -20,7 +20,9 @@ export interface ParsedManifest {
 
 /** Where {@link readManifestText} hands each object and problem, as soon as it is read. */
 export interface ManifestVisitor {
+  /** Called once per object, in file order, as soon as it is read. */
   object(object: ManifestObject): void;
+  /** Called for a document or item that could not be read; the others still arrive. */
   problem(problem: Problem): void;
 }
 
