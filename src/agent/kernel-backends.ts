@@ -70,7 +70,19 @@ async function proxyFactory(name: ProxyBackendName, runner: CommandRunner): Prom
       const { NftablesProxyBackend } = await import('../backends/nftables/proxy/nftables-proxy-backend.js');
       return () => new NftablesProxyBackend(runner);
     }
-    case 'ipvs':
-      throw new ConfigError('--proxy-backend ipvs is not implemented yet in the agent: use nftables or iptables');
+    case 'ipvs': {
+      const ipvs = await import('../backends/ipvs/index.js');
+      // The generic netlink socket programs the namespace this process runs in; the agent's
+      // runner runs its commands there too (a node namespace's agent runs inside it).
+      let port: Awaited<ReturnType<typeof ipvs.GenericNetlinkIpvsPort.open>>;
+      try {
+        port = await ipvs.GenericNetlinkIpvsPort.open();
+      } catch (error) {
+        throw new ConfigError(
+          `--proxy-backend ipvs: this kernel has no IPVS (generic netlink family IPVS: ${(error as Error).message}); load ip_vs or use nftables`,
+        );
+      }
+      return () => new ipvs.IpvsProxyBackend(port, new ipvs.DummyInterfaceAddresses(runner), { netfilter: new ipvs.IpvsNetfilter(runner) });
+    }
   }
 }

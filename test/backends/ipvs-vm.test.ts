@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import type { Context } from 'mocha';
 import { checkKernelVm, runInKernelVm, type KernelVmResult } from '../../src/lab/index.js';
 import { REPO_ROOT } from '../cli/run-cli.js';
+import { planServices } from '../../src/core/planner/index.js';
+import { tracePacket, type TraceResult } from '../../src/core/simulator/index.js';
+import { loadCluster } from '../../src/sources/load-cluster.js';
+import { NODE_BRIDGE_IP, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, type TrafficCase } from './ipvs/traffic-cases.js';
 
 const REPO = REPO_ROOT.replace(/\/$/, '');
 
@@ -22,17 +26,69 @@ ip netns add ipvs-node
 # A node has addresses; IPVS refuses a real server whose address type is not unicast, which a
 # namespace without a local routing table (lo down) answers for every address.
 ip -n ipvs-node link set lo up
-ip netns exec ipvs-node node --import tsx "$repo/test/backends/ipvs/vm-program.ts" >"$out/program.out" 2>"$out/program.err"; echo $? >"$out/program.status"
+echo "program $(date +%s)"; timeout 90 ip netns exec ipvs-node node --import tsx "$repo/test/backends/ipvs/vm-program.ts" >"$out/program.out" 2>"$out/program.err"; echo $? >"$out/program.status"
 ip netns exec ipvs-node ipvsadm -Ln >"$out/ipvsadm.out" 2>&1
 ip netns exec ipvs-node ip -j address show dev kube-dummy-if >"$out/dummy.out" 2>&1
+
+# Traffic: a node namespace with a bridge to two server pods and a client pod, a veth to an
+# outside client. Bridged replies between pods must pass netfilter for IPVS to un-NAT them.
+n=kripvs-node
+ip netns add $n; ip -n $n link set lo up
+ip netns exec $n sysctl -q -w net.ipv4.ip_forward=1
+ip -n $n link add br0 type bridge; ip -n $n address add 10.244.1.1/24 dev br0; ip -n $n link set br0 up
+ip netns exec $n sysctl -q -w net.bridge.bridge-nf-call-iptables=1
+i=2
+for pod in pod-a pod-b pod-c; do
+  ns=kripvs-$pod
+  ip netns add $ns; ip -n $ns link set lo up
+  ip -n $n link add v-$pod type veth peer name eth0 netns $ns
+  ip -n $n link set v-$pod master br0 up
+  ip -n $ns address add 10.244.1.$i/24 dev eth0; ip -n $ns link set eth0 up
+  ip -n $ns route add default via 10.244.1.1
+  i=$((i+1))
+done
+ip netns add kripvs-client; ip -n kripvs-client link set lo up
+ip -n $n link add eth0 type veth peer name eth0 netns kripvs-client
+ip -n $n address add 192.168.50.1/24 dev eth0; ip -n $n link set eth0 up
+ip -n kripvs-client address add 192.168.50.2/24 dev eth0; ip -n kripvs-client link set eth0 up
+ip -n kripvs-client route add default via 192.168.50.1
+for pod in pod-a pod-b; do
+  mkdir -p /tmp/www-$pod/cgi-bin
+  printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %%s\\n" "$REMOTE_ADDR"\n' $pod >/tmp/www-$pod/cgi-bin/who
+  chmod +x /tmp/www-$pod/cgi-bin/who
+  ip netns exec kripvs-$pod busybox httpd -p 8080 -h /tmp/www-$pod
+done
+sleep 1
+echo "traffic $(date +%s)"; timeout 300 ip netns exec $n node --import tsx "$repo/test/backends/ipvs/traffic-program.ts" >"$out/traffic.out" 2>"$out/traffic.err"; echo $? >"$out/traffic.status"
+
+# While there: NetworkPolicy over SCTP through both firewall backends. Pods are routed (a /32
+# route per pod veth, the node's gateway address on lo), so pod traffic crosses FORWARD.
+s=krsctp-node
+ip netns add $s; ip -n $s link set lo up; ip netns exec $s sysctl -q -w net.ipv4.ip_forward=1
+ip -n $s address add 10.244.3.1/32 dev lo
+i=2
+for pod in server client; do
+  ip netns add krsctp-$pod; ip -n krsctp-$pod link set lo up
+  ip -n $s link add v-$pod type veth peer name eth0 netns krsctp-$pod
+  ip -n $s link set v-$pod up; ip -n $s route add 10.244.3.$i/32 dev v-$pod
+  ip -n krsctp-$pod address add 10.244.3.$i/32 dev eth0; ip -n krsctp-$pod link set eth0 up
+  ip -n krsctp-$pod route add 10.244.3.1/32 dev eth0; ip -n krsctp-$pod route add default via 10.244.3.1
+  i=$((i+1))
+done
+timeout 320 ip netns exec krsctp-server python3 "$repo/test/backends/ipvs/sctp-peer.py" serve 9000 9001 >"$out/sctp-server.out" 2>&1 &
+sctp_server=$!
+sleep 2
+echo "sctp $(date +%s)"; timeout 300 ip netns exec $s node --import tsx "$repo/test/backends/ipvs/sctp-program.ts" >"$out/sctp-program.out" 2>&1
+kill $sctp_server 2>/dev/null
+echo "end $(date +%s)"
 `;
 
 describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root, qemu)', function () {
-  this.timeout(90_000);
+  this.timeout(900_000);
   let result: KernelVmResult;
   before(async function () {
     await requireKernelVm(this);
-    result = await runInKernelVm({ command: ['sh', '-c', GUEST, 'sh', REPO], cwd: REPO, timeoutMs: 80_000 });
+    result = await runInKernelVm({ command: ['sh', '-c', GUEST, 'sh', REPO], cwd: REPO, timeoutMs: 850_000, onStdout: (chunk) => process.stdout.write(`    guest: ${chunk.toString()}`) });
     console.log(`    boot ${result.bootSeconds.toFixed(1)} s, guest script ${result.commandSeconds.toFixed(1)} s`);
   });
 
@@ -64,5 +120,90 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
     const links = JSON.parse(result.files['dummy.out'] ?? '[]') as { addr_info?: { family?: string; local?: string; prefixlen?: number }[] }[];
     const inet = links.flatMap((link) => link.addr_info ?? []).filter((info) => info.family === 'inet');
     assert.deepEqual(inet.map((info) => `${info.local}/${info.prefixlen}`), ['10.96.0.10/32']);
+  });
+
+  describe('traffic through the IPVS backend between namespaces of the VM, equal to the simulator', () => {
+    interface Observed { answers: string[]; errors: string[] }
+    let traffic: { results: Record<string, Observed>; rules: string; sets: string; cleanupDone: true | string; rulesAfter: string };
+    let simulated: Map<string, TraceResult>;
+
+    before(async () => {
+      const { snapshot } = await loadCluster([TRAFFIC_MANIFEST]);
+      const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS });
+      simulated = new Map(TRAFFIC_CASES.map((one) => [one.name, tracePacket(plan, { from: one.from, to: one.to, port: one.port, protocol: 'TCP' })]));
+    });
+
+    it('the traffic program ran', () => {
+      assert.equal(result.files['traffic.status']?.trim(), '0', `${result.files['traffic.err']}${result.files['traffic.out']}`);
+      traffic = JSON.parse(result.files['traffic.json'] ?? '{}') as typeof traffic;
+    });
+
+    /** What the kernel did, in the simulator's words: verdict, backends that answered, whether the source was rewritten. */
+    function observedAs(one: TrafficCase): { verdict: string; backends: string[]; masquerade: boolean; sources: string[] } {
+      const seen = traffic.results[one.name] ?? { answers: [], errors: [] };
+      const pods = seen.answers.map((line) => line.split(' ')[0] ?? '');
+      const sources = [...new Set(seen.answers.map((line) => line.split(' ')[1] ?? ''))].sort();
+      const backends = [...new Set(pods)].map((name) => `${SERVER_PODS.find((pod) => pod.name === name)?.ip}:8080`).sort();
+      const refused = seen.errors.length > 0 && seen.errors.every((error) => error.startsWith('exit 7:'));
+      return { verdict: seen.answers.length === one.connections ? 'ACCEPT' : refused ? 'REJECT' : `mixed: ${seen.errors.join('; ')}`, backends, masquerade: sources.some((source) => source !== one.from), sources };
+    }
+
+    for (const one of TRAFFIC_CASES.filter((entry) => !entry.name.includes('affinity'))) {
+      it(`${one.name}: verdict, answering backends and masquerade equal the simulator's`, () => {
+        const seen = observedAs(one);
+        const expected = simulated.get(one.name);
+        assert.ok(expected !== undefined);
+        assert.deepEqual(
+          { verdict: seen.verdict, backends: seen.backends, masquerade: seen.masquerade },
+          { verdict: expected.verdict, backends: [...expected.backends], masquerade: expected.masquerade },
+          JSON.stringify(traffic.results[one.name]),
+        );
+        // A masqueraded connection arrives from the node's own address towards the pods.
+        if (seen.masquerade) assert.deepEqual(seen.sources, [NODE_BRIDGE_IP]);
+      });
+    }
+
+    it('ClientIP affinity: every connection reaches one backend, one of those the simulator lists', () => {
+      const one = TRAFFIC_CASES.find((entry) => entry.name.includes('affinity'));
+      assert.ok(one !== undefined);
+      const seen = observedAs(one);
+      const expected = simulated.get(one.name);
+      assert.equal(seen.verdict, expected?.verdict);
+      assert.equal(seen.backends.length, 1, JSON.stringify(traffic.results[one.name]));
+      assert.ok(expected?.backends.includes(seen.backends[0] ?? ''), `${seen.backends[0]} not in ${expected?.backends.join(', ')}`);
+      assert.ok(expected?.explain.some((line) => /affinity/i.test(line)));
+      assert.equal(seen.masquerade, expected?.masquerade);
+    });
+
+    it('the sets hold the frontends the plan names (checked by hand against traffic-cluster.yaml)', () => {
+      assert.match(traffic.sets, /^add kube-router-svip 10\.96\.0\.10$/m);
+      assert.match(traffic.sets, /^add kube-router-reject 10\.96\.0\.12,tcp:80$/m);
+      assert.match(traffic.sets, /^add kube-router-masq-all 192\.168\.50\.1,tcp:30080$/m);
+      assert.doesNotMatch(traffic.sets, /^add kube-router-masq-all 192\.168\.50\.1,tcp:30081$/m);
+      assert.match(traffic.sets, /^add kube-router-masq-out 10\.96\.0\.10,tcp:80$/m);
+      assert.match(traffic.rules, /-A POSTROUTING -j KUBE-ROUTER-IPVS-POSTROUTING/);
+    });
+
+    it('cleanup removed its chains and jumps', () => {
+      assert.equal(traffic.cleanupDone, true);
+      assert.doesNotMatch(traffic.rulesAfter, /KUBE-ROUTER/);
+    });
+  });
+
+  describe('while there: NetworkPolicy over SCTP through both firewall backends', () => {
+    for (const backend of ['iptables', 'nftables']) {
+      it(`${backend}: SCTP 9000 allowed and 9001 denied by the policy, both open before it and after cleanup`, () => {
+        const all = JSON.parse(result.files['sctp.json'] ?? '{}') as Record<string, Record<string, string>>;
+        const seen = all[backend];
+        assert.ok(seen, `${result.files['sctp-program.out']}${result.files['sctp-server.out']}`);
+        assert.deepEqual(seen, {
+          'before 9000': 'hello 9000',
+          'before 9001': 'hello 9001',
+          'policy 9000': 'hello 9000',
+          'policy 9001': seen['policy 9001']?.startsWith('failed:') === true ? seen['policy 9001'] : 'failed: (any)',
+          'after cleanup 9001': 'hello 9001',
+        });
+      });
+    }
   });
 });

@@ -13,3 +13,5 @@ export * from './ipvs-messages.js';
 export * from './ipvs-constants.js';
 export { virtualServiceSpecs, serviceFlags, DEFAULT_SCHEDULER, SCHEDULER_FLAG_BITS, type VirtualServiceSpec } from './ipvs-service-specs.js';
 export * from '../../core/ports/ipvs.js';
+export * from './ipvs-netfilter.js';
+export * from './ipvs-iptables-render.js';

@@ -8,6 +8,7 @@ import type { SyncReport } from '../../core/plan/sync-report.js';
 import type { IpvsPort, KernelRealServer, RealServer, VirtualService } from '../../core/ports/ipvs.js';
 import { isNetlinkError } from '../../core/ports/netlink.js';
 import type { VipInterface } from './dummy-interface.js';
+import type { IpvsNetfilter } from './ipvs-netfilter.js';
 import { realServerId, virtualServiceId } from './fake-ipvs-port.js';
 import { sameServerSettings, sameServiceSettings, virtualServiceSpecs, type VirtualServiceSpec } from './ipvs-service-specs.js';
 
@@ -20,6 +21,8 @@ export interface IpvsProxyBackendOptions {
   readonly gracePeriodMs?: number;
   /** The clock of the grace period; default the system clock. */
   readonly clock?: Clock;
+  /** The ipsets and iptables rules (filtering, masquerade); none: IPVS and VIPs only (unit tests). */
+  readonly netfilter?: IpvsNetfilter | undefined;
 }
 
 /** A virtual service as this backend programmed it. */
@@ -56,10 +59,12 @@ function asBackendError(error: unknown): BackendError {
  * repairs drift. A failed sync puts the service ports it touched back as the previous plan
  * had them (best effort: IPVS has no transactions) and rejects with a `BackendError`.
  *
- * Not implemented yet: the plan's short circuit for Local external frontends, source ranges,
- * the no-endpoint REJECT, the masquerade rules and the `kube-router-svip` ipset (iptables'
- * `-m ipvs --vdir ORIGINAL --vmethod MASQ -j MASQUERADE`); use the iptables or nftables
- * proxy backend where those matter.
+ * With an {@link IpvsNetfilter}, the plan's masquerade and no-endpoint decisions and the VIP
+ * filtering are ipsets matched by constant iptables rules (`-m ipvs --vdir ORIGINAL
+ * --vmethod MASQ -j MASQUERADE`, the `kube-router-svip` sets); see `./ipvs-iptables-render.ts`.
+ *
+ * Not implemented yet: the plan's short circuit for Local external frontends, LoadBalancer
+ * source ranges and DSR; use the iptables or nftables proxy backend where those matter.
  */
 export class IpvsProxyBackend implements ProxyBackend {
   /** Backend name. */
@@ -68,6 +73,7 @@ export class IpvsProxyBackend implements ProxyBackend {
   readonly concern = 'proxy' as const;
   private readonly gracePeriodMs: number;
   private readonly clock: Clock;
+  private readonly netfilter: IpvsNetfilter | undefined;
   private lastPlan: ProxyPlan | undefined;
   private readonly programmed = new Map<string, ProgrammedService>();
   private readonly byOwner = new Map<string, Set<string>>();
@@ -88,6 +94,7 @@ export class IpvsProxyBackend implements ProxyBackend {
   ) {
     this.gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
     this.clock = options.clock ?? systemClock;
+    this.netfilter = options.netfilter;
   }
 
   /** See `Backend.sync`. */
@@ -101,6 +108,7 @@ export class IpvsProxyBackend implements ProxyBackend {
       this.cancelTimer();
       for (const id of [...this.programmed.keys()]) await this.deleteService(id);
       try {
+        await this.netfilter?.cleanup();
         await this.vipInterface.removeAll();
       } catch (error) {
         throw asBackendError(error);
@@ -156,13 +164,19 @@ export class IpvsProxyBackend implements ProxyBackend {
     const changes = full
       ? { changed: keys, removed: [...this.byOwner.keys()].filter((key) => !plan.servicePorts.has(key)) }
       : fragmentChanges(previous.servicePorts, plan.servicePorts);
+    let netfilterChanged = false;
     try {
+      await this.netfilter?.apply(plan, [...changes.changed, ...changes.removed], full);
+      netfilterChanged = true;
       if (full) await this.readBack(plan);
       for (const key of [...changes.changed, ...changes.removed]) await this.reconcile(plan, key);
       await this.applyVips();
       await this.reapNow();
     } catch (error) {
       await this.rollback(previous, [...changes.changed, ...changes.removed]);
+      if (netfilterChanged && previous !== undefined) {
+        await this.netfilter?.apply(previous, [...changes.changed, ...changes.removed], full).catch(() => undefined);
+      }
       throw asBackendError(error);
     }
     this.lastPlan = plan;

@@ -1,0 +1,41 @@
+/**
+ * The IPVS traffic checks of the kernel VM: who sends what to which frontend of
+ * traffic-cluster.yaml. Shared by the guest program (which sends) and the test (which asks the
+ * simulator about the same packets).
+ */
+import { fileURLToPath } from 'node:url';
+
+/** The manifests. */
+export const TRAFFIC_MANIFEST = fileURLToPath(new URL('./traffic-cluster.yaml', import.meta.url));
+/** `--cluster-cidr`. */
+export const TRAFFIC_CLUSTER_CIDRS = ['10.244.0.0/16'];
+
+/** One check: `connections` HTTP requests from a namespace to a frontend. */
+export interface TrafficCase {
+  readonly name: string;
+  readonly fromNamespace: string;
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly connections: number;
+}
+
+/** Namespaces and addresses the guest script builds (see ipvs-vm.test.ts). */
+export const POD_CLIENT = { namespace: 'kripvs-pod-c', ip: '10.244.1.4' };
+export const OUTSIDE_CLIENT = { namespace: 'kripvs-client', ip: '192.168.50.2' };
+/** The node's address towards its pods (what masquerade writes as source there). */
+export const NODE_BRIDGE_IP = '10.244.1.1';
+/** The server pods: name each answers with, address. */
+export const SERVER_PODS = [
+  { name: 'pod-a', ip: '10.244.1.2' },
+  { name: 'pod-b', ip: '10.244.1.3' },
+];
+
+/** The checks. */
+export const TRAFFIC_CASES: readonly TrafficCase[] = [
+  { name: 'ClusterIP from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '10.96.0.10', port: 80, connections: 6 },
+  { name: 'NodePort (Cluster policy) from outside', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.50.1', port: 30080, connections: 6 },
+  { name: 'NodePort (Local policy) from outside', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.50.1', port: 30081, connections: 6 },
+  { name: 'ClientIP affinity from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '10.96.0.11', port: 80, connections: 6 },
+  { name: 'ClusterIP without endpoints from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '10.96.0.12', port: 80, connections: 2 },
+];
