@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { NetnsCommandRunner } from '../../src/exec/netns-command-runner.js';
 import { NftablesProxyBackend } from '../../src/backends/nftables/proxy/nftables-proxy-backend.js';
 import { renderProxyTable, servicePortId } from '../../src/backends/nftables/proxy/proxy-table-render.js';
 import { BackendError } from '../../src/core/errors.js';
 import type { ServicePortPlan } from '../../src/core/plan/proxy-plan.js';
-import { ExecCommandRunner } from '../../src/exec/exec-command-runner.js';
 import { RecordingCommandRunner } from '../../src/exec/recording-command-runner.js';
 import { proxyPlan, proxyPlanWith, proxyServicePorts } from './contract/fixtures/proxy-plans.js';
-import { skipUnlessRoot } from '../lab/root-helpers.js';
+import { useScratchNetns } from '../support/scratch-netns.js';
 
 const SHOP = servicePortId('shop/api:https/TCP');
 
@@ -155,16 +152,7 @@ describe('NftablesProxyBackend with a recording runner', () => {
 
 describe('nftables proxy payloads on the kernel (root, in a namespace of its own)', function () {
   this.timeout(30_000);
-  const netns = `nftp-${randomBytes(3).toString('hex')}`;
-  const exec = new ExecCommandRunner(15_000);
-  const runner = new NetnsCommandRunner(exec, netns);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { runner } = useScratchNetns('nftp-', 15_000);
 
   it('passes nft -c for every payload rendered above: full tables, an endpoint added, hostile names', async () => {
     const settingsV6 = { clusterCIDRs: ['10.1.0.0/16', 'fd01::/48'] };

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { ProgrammedState, SyncOptions } from '../../../src/core/backend/backend.js';
 import type { FirewallBackend } from '../../../src/core/backend/concern-backends.js';
 import type { FirewallPlan } from '../../../src/core/plan/firewall-plan.js';
 import type { SyncReport } from '../../../src/core/plan/sync-report.js';
 import { IptablesFirewallBackend } from '../../../src/backends/iptables/index.js';
-import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
 import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
-import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import { assertKernelHolds } from '../iptables/kernel-firewall-state.js';
 import { firewallBackendContract } from './firewall-backend-contract.js';
+import { useScratchNetns } from '../../support/scratch-netns.js';
 
 firewallBackendContract('IptablesFirewallBackend (recording runner)', () => new IptablesFirewallBackend(new RecordingCommandRunner()));
 
@@ -39,15 +37,7 @@ class KernelCheckedFirewall implements FirewallBackend {
 
 describe('IptablesFirewallBackend on the kernel, in a namespace (root)', function () {
   this.timeout(30_000);
-  const netns = `krfw-c${randomBytes(3).toString('hex')}`;
-  const exec = new ExecCommandRunner(10_000);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { netns, exec } = useScratchNetns('krfw-c', 10_000);
   firewallBackendContract('IptablesFirewallBackend (kernel read back after every sync)', () => {
     const runner = new NetnsCommandRunner(exec, netns);
     return new KernelCheckedFirewall(new IptablesFirewallBackend(runner), runner);

@@ -1,27 +1,15 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { IptablesProxyBackend } from '../../../src/backends/iptables/proxy/iptables-proxy-backend.js';
-import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
-import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
-import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import { proxyPlan } from './fixtures/proxy-plans.js';
 import { proxyBackendContract } from './proxy-backend-contract.js';
+import { useScratchNetns } from '../../support/scratch-netns.js';
 
 proxyBackendContract('IptablesProxyBackend (recording runner)', () => new IptablesProxyBackend(new RecordingCommandRunner()));
 
 describe('IptablesProxyBackend on the kernel, in a namespace (root)', function () {
   this.timeout(30_000);
-  const netns = `kripc-${randomBytes(3).toString('hex')}`;
-  const exec = new ExecCommandRunner(15_000);
-  const runner = new NetnsCommandRunner(exec, netns);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { runner } = useScratchNetns('kripc-', 15_000);
   proxyBackendContract('IptablesProxyBackend (iptables-restore in a namespace)', () => new IptablesProxyBackend(runner));
 
   it('reads back from the kernel what the plan says, not what the backend remembers (checked by hand against the fixture)', async () => {

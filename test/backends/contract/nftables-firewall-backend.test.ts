@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { NftablesFirewallBackend } from '../../../src/backends/nftables/firewall/nftables-firewall-backend.js';
 import { peerSetName, podChainName, policyChainName } from '../../../src/backends/nftables/firewall/firewall-names.js';
-import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
-import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
-import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import { firewallBackendContract } from './firewall-backend-contract.js';
 import { FIREWALL_SET_IDS, firewallParts, firewallPlan, firewallPlanWith } from './fixtures/firewall-plans.js';
+import { useScratchNetns } from '../../support/scratch-netns.js';
 
 firewallBackendContract('NftablesFirewallBackend (recording runner)', () => new NftablesFirewallBackend(new RecordingCommandRunner()));
 
 describe('NftablesFirewallBackend on the kernel, in a namespace (root)', function () {
   this.timeout(30_000);
-  const netns = `krfw-${randomBytes(3).toString('hex')}-c`;
-  const exec = new ExecCommandRunner(10_000);
-  const runner = new NetnsCommandRunner(exec, netns);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { runner } = useScratchNetns('krfw-', 10_000, '-c');
   firewallBackendContract('NftablesFirewallBackend (nft in a namespace)', () => new NftablesFirewallBackend(runner));
 
   /** The listed table as JSON objects of one kind (`set`, `map`, `chain`, `rule`). */

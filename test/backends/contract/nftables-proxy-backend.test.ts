@@ -1,41 +1,22 @@
-import { randomBytes } from 'node:crypto';
 import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { NftablesProxyBackend } from '../../../src/backends/nftables/proxy/nftables-proxy-backend.js';
-import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
-import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import assert from 'node:assert/strict';
 import { proxyPlan } from './fixtures/proxy-plans.js';
 import { proxyBackendContract } from './proxy-backend-contract.js';
+import { useScratchNetns } from '../../support/scratch-netns.js';
 
 proxyBackendContract('NftablesProxyBackend (recording runner)', () => new NftablesProxyBackend(new RecordingCommandRunner()));
 
 describe('NftablesProxyBackend on the kernel, in a namespace (root)', function () {
   this.timeout(20_000);
-  const netns = `nftc-${randomBytes(3).toString('hex')}`;
-  const exec = new ExecCommandRunner(10_000);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { netns, exec } = useScratchNetns('nftc-', 10_000);
   proxyBackendContract('NftablesProxyBackend (nft in a namespace)', () => new NftablesProxyBackend(new NetnsCommandRunner(exec, netns)));
 });
 
 describe('NftablesProxyBackend read back from the kernel (root)', function () {
   this.timeout(20_000);
-  const netns = `nftr-${randomBytes(3).toString('hex')}`;
-  const exec = new ExecCommandRunner(10_000);
-  const runner = new NetnsCommandRunner(exec, netns);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { runner } = useScratchNetns('nftr-', 10_000);
 
   it('programs a dispatch element per IPv4 frontend and an endpoint element per (frontend, slot) of the fixture plan', async () => {
     const backend = new NftablesProxyBackend(runner);

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'mocha';
+import { describe, it } from 'mocha';
 import { IptablesFirewallBackend, peerSetName, podChain, policyChain } from '../../../src/backends/iptables/index.js';
 import type { FirewallPlan } from '../../../src/core/plan/firewall-plan.js';
-import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
-import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
-import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import { FIREWALL_SET_IDS, firewallParts, firewallPlan, firewallPlanWith } from '../contract/fixtures/firewall-plans.js';
 import { assertKernelHolds } from './kernel-firewall-state.js';
+import { useScratchNetns } from '../../support/scratch-netns.js';
 
 /**
  * The fixture with one of each bad input: a pod IP and a selector member that are no address,
@@ -93,16 +90,7 @@ describe('IptablesFirewallBackend: bad input is a counted, reported skip (record
 
 describe('IptablesFirewallBackend: bad input on the kernel keeps what is programmed (root)', function () {
   this.timeout(60_000);
-  const netns = `krfp-${randomBytes(3).toString('hex')}-p`;
-  const exec = new ExecCommandRunner(15_000);
-  const runner = new NetnsCommandRunner(exec, netns);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { runner } = useScratchNetns('krfp-', 15_000, '-p');
 
   it('programs the good part of a bad plan over a good one, full and incremental; nothing of the good plan is lost', async () => {
     const backend = new IptablesFirewallBackend(runner);

@@ -1,14 +1,11 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { IptablesProxyBackend } from '../../../src/backends/iptables/proxy/iptables-proxy-backend.js';
 import { BackendError } from '../../../src/core/errors.js';
 import type { ProxyPlan } from '../../../src/core/plan/proxy-plan.js';
-import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
-import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
-import { skipUnlessRoot } from '../../lab/root-helpers.js';
 import { proxyPlan, proxyPlanWith, proxyServicePorts } from '../contract/fixtures/proxy-plans.js';
 import { hostilePorts, ipv6Ports, webWithEndpoint } from '../../fixtures/iptables-proxy/plans.js';
+import { useScratchNetns } from '../../support/scratch-netns.js';
 
 /** `iptables-save` without its timestamps and counters, for before/after comparisons. */
 function stable(saved: string): string {
@@ -37,16 +34,7 @@ function renderedPlans(): [string, ProxyPlan][] {
 
 describe('IptablesProxyBackend payloads on the kernel (root, in a namespace of its own)', function () {
   this.timeout(60_000);
-  const netns = `kripk-${randomBytes(3).toString('hex')}`;
-  const exec = new ExecCommandRunner(20_000);
-  const runner = new NetnsCommandRunner(exec, netns);
-  before(async function () {
-    skipUnlessRoot(this);
-    await exec.run('ip', ['netns', 'add', netns]);
-  });
-  after(async () => {
-    await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  });
+  const { runner } = useScratchNetns('kripk-', 20_000);
 
   it('renders payloads that iptables-restore --test and ip6tables-restore --test accept, first and partial syncs', async () => {
     const recorder = new RecordingCommandRunner();
