@@ -1,9 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { ProgrammedState, SyncOptions } from '../../../core/backend/backend.js';
 import type { ProxyBackend } from '../../../core/backend/concern-backends.js';
 import type { IPFamily } from '../../../core/model/index.js';
-import { fragmentChanges } from '../../../core/plan/fragment-map.js';
 import type { ProxyPlan } from '../../../core/plan/proxy-plan.js';
 import type { SyncReport } from '../../../core/plan/sync-report.js';
 import type { CommandRunner } from '../../../core/ports/command-runner.js';
@@ -13,6 +11,7 @@ import { PORT_CHAIN_PREFIXES } from './proxy-chain-names.js';
 import { restoreCommand, saveCommand } from './rule-text.js';
 import { jumpsIntoOwned, ownedChains, parseSave } from './saved-rules.js';
 import { EMPTY_RENDER, renderServicePort, type RenderedServicePort } from './service-port-render.js';
+import { proxySyncScope } from '../../common/proxy-sync-scope.js';
 
 /** Options of {@link IptablesProxyBackend}. */
 export interface IptablesProxyBackendOptions {
@@ -74,12 +73,7 @@ export class IptablesProxyBackend implements ProxyBackend {
   async sync(plan: ProxyPlan, options: SyncOptions = {}): Promise<SyncReport> {
     const started = performance.now();
     const previous = this.#programmed;
-    const full =
-      options.resync === true || previous === undefined || previous.node !== plan.node || !isDeepStrictEqual(previous.settings, plan.settings);
-    const changes = fragmentChanges(full ? undefined : previous?.servicePorts, plan.servicePorts);
-    const removed = full
-      ? (previous?.servicePorts.values().filter((port) => !plan.servicePorts.has(port.key)).length ?? 0)
-      : changes.removed.length;
+    const { full, changes, removed } = proxySyncScope(previous, plan, options);
     this.#lastPayloads = [];
     if (full && plan.settings.localhostNodePorts) {
       // Localhost NodePorts DNAT packets from 127.0.0.1 to pods: the kernel routes them only so.

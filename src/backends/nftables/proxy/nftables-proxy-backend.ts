@@ -1,8 +1,6 @@
-import { isDeepStrictEqual } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import type { ProgrammedState, SyncOptions } from '../../../core/backend/backend.js';
 import type { ProxyBackend } from '../../../core/backend/concern-backends.js';
-import { fragmentChanges } from '../../../core/plan/fragment-map.js';
 import type { ProxyPlan } from '../../../core/plan/proxy-plan.js';
 import type { SyncReport } from '../../../core/plan/sync-report.js';
 import type { CommandRunner } from '../../../core/ports/command-runner.js';
@@ -11,6 +9,7 @@ import { renderServicePort } from './service-port-render.js';
 import { tableSkeleton } from './table-skeleton.js';
 import { ObjectStore, type TableObject } from './table-objects.js';
 import { deleteTableCommands, fullTableText, incrementalCommands } from './transaction-render.js';
+import { proxySyncScope } from '../../common/proxy-sync-scope.js';
 
 /** Options of the nftables proxy backend. */
 export interface NftablesProxyOptions {
@@ -68,12 +67,7 @@ export class NftablesProxyBackend implements ProxyBackend {
   async sync(plan: ProxyPlan, options: SyncOptions = {}): Promise<SyncReport> {
     const started = performance.now();
     const previous = this.#programmed;
-    const full =
-      options.resync === true || previous === undefined || previous.node !== plan.node || !isDeepStrictEqual(previous.settings, plan.settings);
-    const changes = fragmentChanges(full ? undefined : previous?.servicePorts, plan.servicePorts);
-    const removed = full
-      ? (previous?.servicePorts.values().filter((port) => !plan.servicePorts.has(port.key)).length ?? 0)
-      : changes.removed.length;
+    const { full, changes, removed } = proxySyncScope(previous, plan, options);
     if (full) await this.#syncFull(plan);
     else await this.#syncIncremental(plan, changes.changed, changes.removed);
     this.#programmed = plan;
