@@ -13,20 +13,7 @@ export interface CliRun {
 
 /** Runs `kube-router ARGS...` from source (`node --import tsx src/cli/main.ts`) in the repo root. */
 export function runCli(args: readonly string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(error);
-          return;
-        }
-        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runCliWithInput(args, undefined);
 }
 
 /** True when `text` holds a JavaScript stack frame line (`    at fn (file:1:2)`). */
@@ -39,8 +26,8 @@ export function linesOf(text: string): string[] {
   return text.split('\n').filter((line) => line.trim() !== '');
 }
 
-/** Runs `kube-router ARGS...` like {@link runCli}, with `input` on its standard input. */
-export function runCliWithInput(args: readonly string[], input: string): Promise<CliRun> {
+/** Runs `kube-router ARGS...` like {@link runCli}, with `input` on its standard input (none: an empty one). */
+export function runCliWithInput(args: readonly string[], input: string | undefined): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
@@ -54,7 +41,7 @@ export function runCliWithInput(args: readonly string[], input: string): Promise
         resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
       },
     );
-    child.stdin?.end(input);
+    child.stdin?.end(input ?? '');
   });
 }
 
