@@ -16,7 +16,7 @@ import { ConfigError } from '../../core/errors.js';
 import { formatProblem, type Problem } from '../../core/model/index.js';
 import type { TunnelType } from '../../core/plan/route-plan.js';
 import type { ProxyPlan } from '../../core/plan/index.js';
-import type { Concern } from '../../core/plan/sync-report.js';
+import type { Concern, SyncPayloadSize } from '../../core/plan/sync-report.js';
 import { ClusterStore } from '../../core/store/cluster-store.js';
 import { ExecCommandRunner } from '../../exec/exec-command-runner.js';
 import { ManifestSource } from '../../sources/manifest-source.js';
@@ -126,10 +126,16 @@ function reconcileLine(node: string, outcome: ReconcileOutcome<unknown>): string
   const head = `${new Date().toISOString()} ${node} ${sample.concern} (${sample.backend})`;
   if (sample.outcome === 'ok') {
     return `${head}: sync ok, ${sample.mode}${sample.resync ? ' with kernel read' : ''}, ` +
-      `${sample.fragmentsChanged} changed, ${sample.fragmentsRemoved} removed, ${Math.round(sample.durationSeconds * 1000)} ms`;
+      `${sample.fragmentsChanged} changed, ${sample.fragmentsRemoved} removed, ${payloadText(sample.payload)}${Math.round(sample.durationSeconds * 1000)} ms`;
   }
   const error = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
   return `${head}: sync failed (retrying): ${error.split('\n')[0]}`;
+}
+
+/** `payload 7 lines, ` or `payload 9 lines 4 elements, `; empty where the backend does not count. */
+function payloadText(payload: SyncPayloadSize | undefined): string {
+  if (payload === undefined) return '';
+  return `payload ${payload.lines} lines${payload.elements === undefined ? '' : ` ${payload.elements} elements`}, `;
 }
 
 /** The line an agent logs once every enabled concern has synced once; the lab waits for it. */

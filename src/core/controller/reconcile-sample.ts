@@ -38,6 +38,7 @@ export function reconcileSample(
     fragmentsChanged: report?.changed ?? 0,
     fragmentsRemoved: report?.removed ?? 0,
     objectChanges: start.changes.length,
+    ...(report?.payload === undefined ? {} : { payload: report.payload }),
     ...(latencyFrom === undefined ? {} : { latencySeconds: Math.max(0, finishedAtMs - latencyFrom) / 1000 }),
   };
 }

@@ -1,4 +1,4 @@
-import type { Concern } from '../plan/sync-report.js';
+import type { Concern, SyncPayloadSize } from '../plan/sync-report.js';
 
 /** How a sync ended. */
 export type SyncOutcome = 'ok' | 'error';
@@ -28,6 +28,8 @@ export interface SyncSample {
   readonly fragmentsRemoved: number;
   /** Object changes (coalesced per object) this reconcile took from the dirty set and covered. */
   readonly objectChanges: number;
+  /** What the backend sent to the kernel, as its report says; undefined when it failed or does not count. */
+  readonly payload?: SyncPayloadSize | undefined;
   /**
    * Event-to-sync latency in seconds: from the moment the oldest object change this sync
    * covered was marked dirty to the end of the sync. Undefined when the sync failed (the
