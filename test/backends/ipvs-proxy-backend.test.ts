@@ -9,6 +9,11 @@ function endpoint(ip: string, local = false): ProxyEndpoint {
   return { ip, family: 'IPv4', port: 8080, nodeName: local ? 'node-a' : 'node-b', local, ready: true, serving: true, terminating: false };
 }
 
+/** The real server key of an endpoint of {@link web} (port 8080). */
+function server(address: string): { family: 'IPv4'; address: string; port: number } {
+  return { family: 'IPv4', address, port: 8080 };
+}
+
 function web(endpoints: ProxyEndpoint[], extra: Partial<ServicePortPlan> = {}): ServicePortPlan {
   return {
     key: 'default/web:http/TCP',
@@ -91,28 +96,36 @@ describe('IpvsProxyBackend on the fake IPVS port', () => {
     );
   });
 
-  it('an endpoint change touches only that service\'s real servers: one add, one weight 0', async () => {
+  it('an endpoint change touches only that service\'s real servers: one add, one weight 0, and the idle drained one deleted after one dump', async () => {
     await backend.sync(plan(web([endpoint('10.1.1.5'), endpoint('10.1.2.7')]), dns()));
     port.clearOperations();
     const report = await backend.sync(plan(web([endpoint('10.1.1.5'), endpoint('10.1.2.8')]), dns()));
     assert.deepEqual({ changed: report.changed, unchanged: report.unchanged, full: report.full }, { changed: 1, unchanged: 1, full: false });
-    // Two virtual services (ClusterIP, NodePort), each: add 10.1.2.8, drain 10.1.2.7.
+    // Two virtual services (ClusterIP, NodePort), each: add 10.1.2.8, drain 10.1.2.7 (weight 0);
+    // then one dump of each shows 10.1.2.7 without connections, so it is deleted at once.
     assert.deepEqual(
-      port.operations.map((one) => `${one.operation} ${one.service} ${one.server}`),
+      port.operations.map((one) => `${one.operation} ${one.service} ${one.server ?? '-'}`),
       [
         'addRealServer TCP 10.96.0.10:80 10.1.2.8:8080',
         'editRealServer TCP 10.96.0.10:80 10.1.2.7:8080',
         'addRealServer TCP 192.168.50.11:30080 10.1.2.8:8080',
         'editRealServer TCP 192.168.50.11:30080 10.1.2.7:8080',
+        'listRealServers TCP 10.96.0.10:80 -',
+        'deleteRealServer TCP 10.96.0.10:80 10.1.2.7:8080',
+        'listRealServers TCP 192.168.50.11:30080 -',
+        'deleteRealServer TCP 192.168.50.11:30080 10.1.2.7:8080',
       ],
     );
     assert.equal(vips.applyCount, 1, 'the VIPs were written once, at the first sync');
   });
 
-  it('graceful termination: weight 0 at once, deleted after the grace period, by the timer', async () => {
+  it('graceful termination: weight 0 at once, a server with connections deleted after the grace period', async () => {
     await backend.sync(plan(web([endpoint('10.1.1.5'), endpoint('10.1.2.7')])));
-    await backend.sync(plan(web([endpoint('10.1.1.5')])));
     const clusterIP = (await port.listServices()).find((one) => one.port === 80)!;
+    const nodePort = (await port.listServices()).find((one) => one.port === 30080)!;
+    port.setConnections(clusterIP, server('10.1.2.7'), 1, 0);
+    port.setConnections(nodePort, server('10.1.2.7'), 0, 2);
+    await backend.sync(plan(web([endpoint('10.1.1.5')])));
     assert.deepEqual((await port.listRealServers(clusterIP)).map((one) => `${one.address} ${one.weight}`), ['10.1.1.5 1', '10.1.2.7 0']);
     await clock.advance(4999);
     await backend.reapTerminating();
@@ -120,6 +133,38 @@ describe('IpvsProxyBackend on the fake IPVS port', () => {
     await clock.advance(1);
     await backend.reapTerminating();
     assert.deepEqual((await port.listRealServers(clusterIP)).map((one) => one.address), ['10.1.1.5']);
+    assert.deepEqual((await port.listRealServers(nodePort)).map((one) => one.address), ['10.1.1.5']);
+  });
+
+  it('a draining server is deleted as soon as its connections end: the timer reads only the draining service\'s dump', async () => {
+    backend = new IpvsProxyBackend(port, vips, { clock, gracePeriodMs: 60_000, drainCheckIntervalMs: 1000 });
+    await backend.sync(plan(web([endpoint('10.1.1.5'), endpoint('10.1.2.7')]), dns()));
+    const clusterIP = (await port.listServices()).find((one) => one.port === 80)!;
+    const nodePort = (await port.listServices()).find((one) => one.port === 30080)!;
+    port.setConnections(clusterIP, server('10.1.2.7'), 3, 1);
+    port.setConnections(nodePort, server('10.1.2.7'), 1, 0);
+    await backend.sync(plan(web([endpoint('10.1.1.5')]), dns()));
+    const serversOf = async (service: typeof clusterIP): Promise<string[]> => (await port.listRealServers(service)).map((one) => `${one.address} ${one.weight}`);
+    assert.deepEqual(await serversOf(clusterIP), ['10.1.1.5 1', '10.1.2.7 0'], 'connections left: it drains');
+    // The ClusterIP's connections end; the NodePort's do not yet.
+    port.setConnections(clusterIP, server('10.1.2.7'), 0, 0);
+    port.clearOperations();
+    await clock.advance(1000);
+    // No explicit reap: the timer's, on the fake's immediate answers, is done by the next turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await serversOf(clusterIP), ['10.1.1.5 1'], 'deleted once idle, long before the 60 s grace period');
+    assert.deepEqual(await serversOf(nodePort), ['10.1.1.5 1', '10.1.2.7 0']);
+    const dumped = port.operations.filter((one) => one.operation === 'listRealServers').map((one) => one.service);
+    assert.ok(!dumped.includes('UDP 10.96.0.53:53'), 'a service without a draining server is never dumped');
+    assert.equal(port.count('listServices'), 0);
+    port.setConnections(nodePort, server('10.1.2.7'), 0, 0);
+    await clock.advance(1000);
+    await backend.reapTerminating();
+    assert.deepEqual(await serversOf(nodePort), ['10.1.1.5 1']);
+    port.clearOperations();
+    await clock.advance(5000);
+    assert.equal(port.operations.length, 0, 'nothing drains: the timer stopped');
+    backend.close();
   });
 
   it('a draining real server that comes back gets its weight again and is not deleted', async () => {
@@ -135,7 +180,7 @@ describe('IpvsProxyBackend on the fake IPVS port', () => {
   it('reads IPVS only on the first sync and on resync, and repairs drift then', async () => {
     await backend.sync(plan(web([endpoint('10.1.1.5')])));
     port.clearOperations();
-    await backend.sync(plan(web([endpoint('10.1.1.6')])));
+    await backend.sync(plan(web([endpoint('10.1.1.5'), endpoint('10.1.1.6')])));
     assert.equal(port.count('listServices', 'listRealServers'), 0);
     const clusterIP = (await port.listServices()).find((one) => one.port === 80)!;
     await port.deleteService(clusterIP);

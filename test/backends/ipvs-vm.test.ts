@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../cli/run-cli.js';
 import { planServices } from '../../src/core/planner/index.js';
 import { tracePacket, type TraceResult } from '../../src/core/simulator/index.js';
 import { loadCluster } from '../../src/sources/load-cluster.js';
-import { NODE_BRIDGE_IP, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, type TrafficCase } from './ipvs/traffic-cases.js';
+import { DRAIN_CASE, NODE_BRIDGE_IP, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, type TrafficCase } from './ipvs/traffic-cases.js';
 
 const REPO = REPO_ROOT.replace(/\/$/, '');
 
@@ -59,7 +59,7 @@ for pod in pod-a pod-b; do
   ip netns exec kripvs-$pod busybox httpd -p 8080 -h /tmp/www-$pod
 done
 sleep 1
-echo "traffic $(date +%s)"; timeout 300 ip netns exec $n node --import tsx "$repo/test/backends/ipvs/traffic-program.ts" >"$out/traffic.out" 2>"$out/traffic.err"; echo $? >"$out/traffic.status"
+echo "traffic $(date +%s)"; timeout 420 ip netns exec $n node --import tsx "$repo/test/backends/ipvs/traffic-program.ts" >"$out/traffic.out" 2>"$out/traffic.err"; echo $? >"$out/traffic.status"
 
 # While there: NetworkPolicy over SCTP through both firewall backends. Pods are routed (a /32
 # route per pod veth, the node's gateway address on lo), so pod traffic crosses FORWARD.
@@ -96,12 +96,14 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
     assert.equal(result.files['program.status']?.trim(), '0', `${result.files['program.err']}${result.files['program.out']}`);
   });
 
-  it('ipvsadm lists the virtual service with its scheduler, flag and persistence, and the drained real server at weight 0', () => {
+  it('ipvsadm lists the virtual service with its scheduler, flag and persistence; the removed real server had no connection and is gone', () => {
     const listing = result.files['ipvsadm.out'] ?? '';
     // ipvsadm names IP_VS_SVC_F_SCHED1 of the sh scheduler `sh-fallback`.
     assert.match(listing, /^TCP {2}10\.96\.0\.10:80 sh \(sh-fallback\) persistent 600/m, listing);
     assert.match(listing, /-> 10\.244\.1\.2:8080 +Masq +1 /, listing);
-    assert.match(listing, /-> 10\.244\.1\.3:8080 +Masq +0 /, listing);
+    // No traffic reached it, so the kernel's dump showed no connection: deleted at once
+    // (draining with weight 0 while connections last is checked with traffic below).
+    assert.doesNotMatch(listing, /10\.244\.1\.3/, listing);
   });
 
   it('the backend\'s own dump reads the same back', () => {
@@ -113,7 +115,7 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
       { family: 'IPv4', protocol: 'TCP', address: '10.96.0.10', port: 80, scheduler: 'sh', flags: 0x9, timeoutSeconds: 600, netmaskPrefix: 32 },
     ]);
     assert.deepEqual(state.first[0]?.servers.map((one) => `${one.address} ${one.weight}`).sort(), ['10.244.1.2 1', '10.244.1.3 1']);
-    assert.deepEqual(state.drained[0]?.servers.map((one) => `${one.address} ${one.weight}`).sort(), ['10.244.1.2 1', '10.244.1.3 0']);
+    assert.deepEqual(state.drained[0]?.servers.map((one) => `${one.address} ${one.weight}`).sort(), ['10.244.1.2 1']);
   });
 
   it('put the ClusterIP on kube-dummy-if', () => {
@@ -124,7 +126,9 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
 
   describe('traffic through the IPVS backend between namespaces of the VM, equal to the simulator', () => {
     interface Observed { answers: string[]; errors: string[] }
-    let traffic: { results: Record<string, Observed>; rules: string; sets: string; cleanupDone: true | string; rulesAfter: string };
+    interface DrainServer { address: string; weight: number; connections: number }
+    interface Drain { said: string; stderr: string; held: DrainServer[]; drained: DrainServer[]; nodePort: string[]; polls: { afterMs: number; servers: string[] }[] }
+    let traffic: { results: Record<string, Observed>; rules: string; sets: string; cleanupDone: true | string; rulesAfter: string; drain: Drain; skips: string[] };
     let simulated: Map<string, TraceResult>;
 
     before(async () => {
@@ -144,8 +148,11 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
       const pods = seen.answers.map((line) => line.split(' ')[0] ?? '');
       const sources = [...new Set(seen.answers.map((line) => line.split(' ')[1] ?? ''))].sort();
       const backends = [...new Set(pods)].map((name) => `${SERVER_PODS.find((pod) => pod.name === name)?.ip}:8080`).sort();
-      const refused = seen.errors.length > 0 && seen.errors.every((error) => error.startsWith('exit 7:'));
-      return { verdict: seen.answers.length === one.connections ? 'ACCEPT' : refused ? 'REJECT' : `mixed: ${seen.errors.join('; ')}`, backends, masquerade: sources.some((source) => source !== one.from), sources };
+      const refused = seen.errors.length === one.connections && seen.errors.every((error) => error.startsWith('exit 7:'));
+      // A dropped SYN: curl times out (exit 28).
+      const dropped = seen.errors.length === one.connections && seen.errors.every((error) => error.startsWith('exit 28:'));
+      const verdict = seen.answers.length === one.connections ? 'ACCEPT' : refused ? 'REJECT' : dropped ? 'DROP' : `mixed: ${seen.errors.join('; ')}`;
+      return { verdict, backends, masquerade: sources.some((source) => source !== one.from), sources };
     }
 
     for (const one of TRAFFIC_CASES.filter((entry) => !entry.name.includes('affinity'))) {
@@ -182,6 +189,27 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
       assert.doesNotMatch(traffic.sets, /^add kube-router-masq-all 192\.168\.50\.1,tcp:30081$/m);
       assert.match(traffic.sets, /^add kube-router-masq-out 10\.96\.0\.10,tcp:80$/m);
       assert.match(traffic.rules, /-A POSTROUTING -j KUBE-ROUTER-IPVS-POSTROUTING/);
+    });
+
+    it('LoadBalancer source ranges and the short circuit are programmed as sets and nat rules (checked by hand against traffic-cluster.yaml), nothing skipped', () => {
+      assert.match(traffic.sets, /^add kube-router-lb-fw 192\.168\.60\.10,tcp:80$/m);
+      assert.match(traffic.sets, /^add kube-router-lb-src 192\.168\.60\.10,tcp:80,192\.168\.50\.2(\/32)?$/m);
+      assert.match(traffic.rules, /-A KUBE-ROUTER-SHORT-CIRCUIT -d 192\.168\.60\.11\/32 -p tcp -m tcp --dport 80 -m set --match-set kube-router-pod-subnets src .*-j DNAT --to-destination 10\.96\.0\.15:80/);
+      assert.deepEqual(traffic.skips, []);
+    });
+
+    it('graceful deletion: the drained server keeps weight 0 while it has connections and is deleted when they end, before the grace period', () => {
+      const { drain } = traffic;
+      const leaving = DRAIN_CASE.leaving;
+      assert.ok(drain.said.includes('open'), `the holder did not connect: ${drain.stderr}`);
+      assert.deepEqual(drain.held.map((one) => `${one.address} ${one.weight} ${one.connections > 0}`), ['10.244.1.2 1 true', `${leaving} 1 true`], JSON.stringify(drain));
+      assert.deepEqual(drain.drained.map((one) => `${one.address} ${one.weight} ${one.connections > 0}`), ['10.244.1.2 1 true', `${leaving} 0 true`], JSON.stringify(drain));
+      // The NodePort's virtual service had no connection to pod-b: deleted in the same sync.
+      assert.ok(!drain.nodePort.includes(leaving), JSON.stringify(drain.nodePort));
+      const last = drain.polls.at(-1);
+      assert.ok(last !== undefined && !last.servers.some((line) => line.startsWith(`${leaving} `)), JSON.stringify(drain.polls));
+      assert.ok(last.servers.some((line) => line.startsWith('10.244.1.2 1 ')));
+      assert.ok(last.afterMs < DRAIN_CASE.gracePeriodMs, `deleted by the grace period, not by its connections ending: ${JSON.stringify(drain.polls)}`);
     });
 
     it('cleanup removed its chains and jumps', () => {

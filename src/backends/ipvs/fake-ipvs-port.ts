@@ -77,6 +77,19 @@ export class FakeIpvsPort implements IpvsPort {
     return this;
   }
 
+  /**
+   * Sets the connection counters a real server lists with (the kernel counts them from
+   * traffic; here a test says them). Not a request: nothing is recorded.
+   */
+  setConnections(service: VirtualServiceKey, server: RealServerKey, active: number, inactive = 0): void {
+    const id = virtualServiceId(service);
+    const entry = this.existing(id, '-L');
+    const serverId = realServerId(server);
+    const current = entry.servers.get(serverId);
+    if (current === undefined) throw new NetlinkError(['-L', id, '-r', serverId], 'ENOENT');
+    entry.servers.set(serverId, { ...current, activeConnections: active, inactiveConnections: inactive });
+  }
+
   /** Forgets the recorded requests (to count the next sync's alone). */
   clearOperations(): void {
     this.operations.length = 0;

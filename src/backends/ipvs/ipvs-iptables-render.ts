@@ -3,7 +3,8 @@
  * a constant set of iptables rules that match them, so a service change is an ipset change
  * and the rules are written once.
  *
- * - filter `INPUT` jumps to `KUBE-ROUTER-SERVICES`: frontends without endpoints are
+ * - filter `INPUT` jumps to `KUBE-ROUTER-SERVICES`: a LoadBalancer frontend with source
+ *   ranges drops sources outside them (`kube-router-lb-fw`, `kube-router-lb-src`); frontends without endpoints are
  *   rejected or dropped as the plan says; traffic to a frontend (VIP, protocol, port) is
  *   accepted; anything else sent to a service VIP is rejected (the VIPs are local addresses
  *   on `kube-dummy-if`, and must not expose the node's own services).
@@ -19,12 +20,14 @@
 import type { IPFamily } from '../../core/model/index.js';
 import type { ProxyPlan, ServicePortPlan } from '../../core/plan/proxy-plan.js';
 import { canonicalAddress } from './netlink-attributes.js';
+import { sourceRangeCidrs } from './ipvs-source-ranges.js';
+import { SHORT_CIRCUIT_CHAIN } from './ipvs-short-circuit.js';
 
 /** The mark bit of connections to masquerade. */
 export const IPVS_MASQUERADE_MARK = '0x4000/0x4000';
 
 /** The sets this backend owns, by role. */
-export const IPVS_SET_ROLES = ['svip', 'svip-prt', 'masq-all', 'masq-out', 'reject', 'drop', 'hairpin', 'pod-subnets'] as const;
+export const IPVS_SET_ROLES = ['svip', 'svip-prt', 'masq-all', 'masq-out', 'reject', 'drop', 'hairpin', 'pod-subnets', 'lb-fw', 'lb-src'] as const;
 /** One of {@link IPVS_SET_ROLES}. */
 export type IpvsSetRole = (typeof IPVS_SET_ROLES)[number];
 
@@ -37,6 +40,10 @@ const SET_TYPES: Readonly<Record<IpvsSetRole, string>> = {
   drop: 'hash:ip,port',
   hairpin: 'hash:ip,port,ip',
   'pod-subnets': 'hash:net',
+  // LoadBalancer source ranges, as kube-proxy's IPVS mode keeps them (KUBE-LOAD-BALANCER-FW,
+  // KUBE-LOAD-BALANCER-SOURCE-CIDR): the filtered frontends, and frontend plus allowed range.
+  'lb-fw': 'hash:ip,port',
+  'lb-src': 'hash:ip,port,net',
 };
 
 /** The chains, by hook. */
@@ -44,6 +51,7 @@ export const IPVS_CHAINS = {
   services: 'KUBE-ROUTER-SERVICES',
   mark: 'KUBE-ROUTER-IPVS-MARK',
   postrouting: 'KUBE-ROUTER-IPVS-POSTROUTING',
+  shortCircuit: SHORT_CIRCUIT_CHAIN,
 } as const;
 
 /** The jumps from built-in chains: table, chain, target. */
@@ -52,6 +60,8 @@ export const IPVS_JUMPS: readonly { readonly table: string; readonly chain: stri
   { table: 'nat', chain: 'PREROUTING', target: IPVS_CHAINS.mark },
   { table: 'nat', chain: 'OUTPUT', target: IPVS_CHAINS.mark },
   { table: 'nat', chain: 'POSTROUTING', target: IPVS_CHAINS.postrouting },
+  { table: 'nat', chain: 'PREROUTING', target: IPVS_CHAINS.shortCircuit },
+  { table: 'nat', chain: 'OUTPUT', target: IPVS_CHAINS.shortCircuit },
 ];
 
 /** kube-router's set name for a role and family (`kube-router-svip`, `inet6:kube-router-svip`). */
@@ -103,6 +113,11 @@ export function servicePortMembers(plan: ProxyPlan, servicePort: ServicePortPlan
       if (frontend.noEndpoints === 'DROP') members.push(setMember('drop', frontend.family, entry));
       if (frontend.masquerade === 'always') members.push(setMember('masq-all', frontend.family, entry));
       if (frontend.masquerade === 'outside-cluster-cidrs') members.push(setMember('masq-out', frontend.family, entry));
+      const ranges = frontend.kind === 'LoadBalancer' ? sourceRangeCidrs(frontend) : undefined;
+      if (ranges !== undefined) {
+        members.push(setMember('lb-fw', frontend.family, entry));
+        for (const range of ranges) members.push(setMember('lb-src', frontend.family, `${entry},${range}`));
+      }
     }
   }
   if (servicePort.hairpinMasquerade || servicePort.kubeRouter?.hairpin === true) {
@@ -127,6 +142,7 @@ export function ipvsRulesPayload(family: IPFamily): string {
   return [
     '*filter',
     `:${services} - [0:0]`,
+    `-A ${services} -m set --match-set ${set('lb-fw')} dst,dst -m set ! --match-set ${set('lb-src')} dst,dst,src -m comment --comment "outside the load balancer source ranges" -j DROP`,
     `-A ${services} -m set --match-set ${set('reject')} dst,dst -m comment --comment "service without endpoints" -j REJECT --reject-with ${reject}`,
     `-A ${services} -m set --match-set ${set('drop')} dst,dst -m comment --comment "no local endpoints" -j DROP`,
     `-A ${services} -m set --match-set ${set('svip-prt')} dst,dst -j ACCEPT`,
@@ -146,6 +162,9 @@ export function ipvsRulesPayload(family: IPFamily): string {
 
 /** The payload that empties and deletes the chains of one family (after the jumps are gone). */
 export function ipvsRulesRemovalPayload(): string {
-  const { services, mark, postrouting } = IPVS_CHAINS;
-  return ['*filter', `:${services} - [0:0]`, `-X ${services}`, 'COMMIT', '*nat', `:${mark} - [0:0]`, `:${postrouting} - [0:0]`, `-X ${mark}`, `-X ${postrouting}`, 'COMMIT', ''].join('\n');
+  const { services, mark, postrouting, shortCircuit } = IPVS_CHAINS;
+  return [
+    '*filter', `:${services} - [0:0]`, `-X ${services}`, 'COMMIT',
+    '*nat', `:${mark} - [0:0]`, `:${postrouting} - [0:0]`, `:${shortCircuit} - [0:0]`, `-X ${mark}`, `-X ${postrouting}`, `-X ${shortCircuit}`, 'COMMIT', '',
+  ].join('\n');
 }

@@ -6,10 +6,12 @@
  * @module
  */
 import type { IPFamily } from '../../core/model/index.js';
-import type { ProxyPlan } from '../../core/plan/proxy-plan.js';
+import type { ProxyPlan, ServicePortPlan } from '../../core/plan/proxy-plan.js';
 import type { CommandRunner } from '../../core/ports/command-runner.js';
+import { shortCircuitPayload, shortCircuitRules, type ShortCircuitRule } from './ipvs-short-circuit.js';
 import {
   IPVS_JUMPS,
+  IPVS_MASQUERADE_MARK,
   IPVS_SET_ROLES,
   ipvsRulesPayload,
   ipvsRulesRemovalPayload,
@@ -25,6 +27,10 @@ import {
 export const IPVS_SYSCTLS: readonly string[] = ['net.ipv4.vs.conntrack=1', 'net.ipv4.vs.expire_nodest_conn=1', 'net.ipv4.vs.expire_quiescent_template=1'];
 
 const PLAN_WIDE = '';
+
+function circuitRulesOf(plan: ProxyPlan, servicePort: ServicePortPlan): ShortCircuitRule[] {
+  return shortCircuitRules(plan, servicePort, (family) => ipvsSetName('pod-subnets', family), IPVS_MASQUERADE_MARK).rules;
+}
 
 function familiesOf(plan: ProxyPlan): IPFamily[] {
   const families = new Set<IPFamily>(['IPv4']);
@@ -42,9 +48,17 @@ export class IpvsNetfilter {
   private readonly byKey = new Map<string, readonly SetMember[]>();
   private readonly counts = new Map<SetMember, number>();
   private families = new Set<IPFamily>();
+  private lastLines = 0;
+  /** Short-circuit rules by service port key (only those that have some). */
+  private readonly circuits = new Map<string, readonly ShortCircuitRule[]>();
 
   /** @param runner runs ipset, iptables-restore and sysctl in the namespace the backend programs */
   constructor(private readonly runner: CommandRunner) {}
+
+  /** Lines of the ipset and iptables payloads the last {@link apply} sent (0: nothing written). */
+  get lastPayloadLines(): number {
+    return this.lastLines;
+  }
 
   /**
    * Makes the sets hold what `plan` wants for service ports `keys`; with `full`, writes the
@@ -55,34 +69,66 @@ export class IpvsNetfilter {
       await this.writeFull(plan);
       return;
     }
+    // Only the members of the touched service ports are counted again: an endpoint change
+    // costs its own members, however many services the sets hold.
     const nextByKey = new Map<string, readonly SetMember[]>();
-    const counts = new Map(this.counts);
+    const delta = new Map<SetMember, number>();
+    const touchedFamilies = new Set<IPFamily>();
+    const nextCircuits = new Map<string, readonly ShortCircuitRule[]>();
+    const circuitFamilies = new Set<IPFamily>();
     for (const key of keys) {
       const servicePort = plan.servicePorts.get(key);
       const next = servicePort === undefined ? [] : servicePortMembers(plan, servicePort);
-      for (const member of this.byKey.get(key) ?? []) counts.set(member, (counts.get(member) ?? 0) - 1);
-      for (const member of next) counts.set(member, (counts.get(member) ?? 0) + 1);
+      for (const member of this.byKey.get(key) ?? []) delta.set(member, (delta.get(member) ?? 0) - 1);
+      for (const member of next) delta.set(member, (delta.get(member) ?? 0) + 1);
+      for (const frontend of servicePort?.frontends ?? []) touchedFamilies.add(frontend.family);
       nextByKey.set(key, next);
+      const rules = servicePort === undefined ? [] : circuitRulesOf(plan, servicePort);
+      const before = this.circuits.get(key) ?? [];
+      if (JSON.stringify(rules) !== JSON.stringify(before)) {
+        nextCircuits.set(key, rules);
+        for (const rule of [...rules, ...before]) circuitFamilies.add(rule.family);
+      }
     }
-    const lines: string[] = [];
-    for (const [member, count] of counts) {
-      const before = this.counts.get(member) ?? 0;
-      const { role, family, entry } = parseSetMember(member);
-      if (before === 0 && count > 0) lines.push(`add ${ipvsSetName(role, family)} ${entry} -exist`);
-      if (before > 0 && count <= 0) lines.push(`del ${ipvsSetName(role, family)} ${entry} -exist`);
-    }
-    const newFamilies = familiesOf(plan).filter((family) => !this.families.has(family));
-    if (newFamilies.length > 0) {
+    if ([...touchedFamilies].some((family) => !this.families.has(family))) {
       await this.writeFull(plan);
       return;
     }
+    const lines: string[] = [];
+    const counts = new Map<SetMember, number>();
+    for (const [member, change] of delta) {
+      if (change === 0) continue;
+      const before = this.counts.get(member) ?? 0;
+      const after = before + change;
+      counts.set(member, after);
+      const { role, family, entry } = parseSetMember(member);
+      if (before === 0 && after > 0) lines.push(`add ${ipvsSetName(role, family)} ${entry} -exist`);
+      if (before > 0 && after <= 0) lines.push(`del ${ipvsSetName(role, family)} ${entry} -exist`);
+    }
+    let payloadLines = lines.length;
     if (lines.length > 0) await this.runner.run('ipset', ['restore'], { input: `${lines.join('\n')}\n` });
+    if (circuitFamilies.size > 0) {
+      // A short-circuit rule changed (never on an endpoint change): its family's chain is rewritten.
+      const circuits = new Map(this.circuits);
+      for (const [key, rules] of nextCircuits) {
+        if (rules.length === 0) circuits.delete(key);
+        else circuits.set(key, rules);
+      }
+      for (const family of [...circuitFamilies].sort()) payloadLines += await this.writeShortCircuit(family, circuits);
+    }
+    this.lastLines = payloadLines;
+    for (const [key, rules] of nextCircuits) {
+      if (rules.length === 0) this.circuits.delete(key);
+      else this.circuits.set(key, rules);
+    }
     for (const [key, next] of nextByKey) {
       if (next.length === 0) this.byKey.delete(key);
       else this.byKey.set(key, next);
     }
-    this.counts.clear();
-    for (const [member, count] of counts) if (count > 0) this.counts.set(member, count);
+    for (const [member, count] of counts) {
+      if (count > 0) this.counts.set(member, count);
+      else this.counts.delete(member);
+    }
   }
 
   /** Removes the jumps, chains and sets (and nothing else). */
@@ -103,6 +149,7 @@ export class IpvsNetfilter {
     }
     this.byKey.clear();
     this.counts.clear();
+    this.circuits.clear();
     this.families.clear();
   }
 
@@ -110,7 +157,12 @@ export class IpvsNetfilter {
     await this.runner.run('sysctl', ['-q', '-w', ...IPVS_SYSCTLS]);
     const families = familiesOf(plan);
     const byKey = new Map<string, readonly SetMember[]>([[PLAN_WIDE, planWideMembers(plan)]]);
-    for (const servicePort of plan.servicePorts.values()) byKey.set(servicePort.key, servicePortMembers(plan, servicePort));
+    const circuits = new Map<string, readonly ShortCircuitRule[]>();
+    for (const servicePort of plan.servicePorts.values()) {
+      byKey.set(servicePort.key, servicePortMembers(plan, servicePort));
+      const rules = circuitRulesOf(plan, servicePort);
+      if (rules.length > 0) circuits.set(servicePort.key, rules);
+    }
     const counts = new Map<SetMember, number>();
     for (const members of byKey.values()) for (const member of members) counts.set(member, (counts.get(member) ?? 0) + 1);
     const lines: string[] = [];
@@ -122,9 +174,13 @@ export class IpvsNetfilter {
       lines.push(`add ${ipvsSetName(role, family)} ${entry} -exist`);
     }
     await this.runner.run('ipset', ['restore'], { input: `${lines.join('\n')}\n` });
+    let payloadLines = lines.length;
     for (const family of families) {
+      const rules = ipvsRulesPayload(family);
+      payloadLines += rules.split('\n').filter((line) => line !== '').length;
       const tool = family === 'IPv4' ? 'iptables' : 'ip6tables';
-      await this.runner.run(`${tool}-restore`, ['--noflush', '-w'], { input: ipvsRulesPayload(family) });
+      await this.runner.run(`${tool}-restore`, ['--noflush', '-w'], { input: rules });
+      payloadLines += await this.writeShortCircuit(family, circuits);
       for (const jump of IPVS_JUMPS) {
         const rule = ['-t', jump.table, '-C', jump.chain, '-j', jump.target];
         const { exitCode } = await this.runner.run(tool, ['-w', ...rule], { allowedExitCodes: [1] });
@@ -136,5 +192,16 @@ export class IpvsNetfilter {
     this.counts.clear();
     for (const [member, count] of counts) this.counts.set(member, count);
     this.families = new Set(families);
+    this.circuits.clear();
+    for (const [key, rules] of circuits) this.circuits.set(key, rules);
+    this.lastLines = payloadLines;
+  }
+
+  /** Rewrites the short-circuit chain of one family with every rule of `circuits`; returns the lines sent. */
+  private async writeShortCircuit(family: IPFamily, circuits: ReadonlyMap<string, readonly ShortCircuitRule[]>): Promise<number> {
+    const lines = [...circuits.values()].flatMap((rules) => rules.filter((rule) => rule.family === family).map((rule) => rule.line));
+    const payload = shortCircuitPayload(lines);
+    await this.runner.run(`${family === 'IPv4' ? 'iptables' : 'ip6tables'}-restore`, ['--noflush', '-w'], { input: payload });
+    return payload.split('\n').filter((line) => line !== '').length;
   }
 }

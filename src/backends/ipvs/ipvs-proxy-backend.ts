@@ -8,19 +8,33 @@ import type { SyncReport } from '../../core/plan/sync-report.js';
 import type { IpvsPort, KernelRealServer, RealServer, VirtualService } from '../../core/ports/ipvs.js';
 import { isNetlinkError } from '../../core/ports/netlink.js';
 import type { VipInterface } from './dummy-interface.js';
+import { VipLedger } from './vip-ledger.js';
 import type { IpvsNetfilter } from './ipvs-netfilter.js';
 import { realServerId, virtualServiceId } from './fake-ipvs-port.js';
-import { sameServerSettings, sameServiceSettings, virtualServiceSpecs, type VirtualServiceSpec } from './ipvs-service-specs.js';
+import { sameServerSettings, sameServiceSettings, servicePortSkips, virtualServiceSpecs, type VirtualServiceSpec } from './ipvs-service-specs.js';
 
 /** kube-router's default `--ipvs-graceful-period`. */
 export const DEFAULT_GRACE_PERIOD_MS = 30_000;
+
+/** How often draining real servers' connection counters are read, by default. */
+export const DEFAULT_DRAIN_CHECK_INTERVAL_MS = 5_000;
 
 /** Options of {@link IpvsProxyBackend}. */
 export interface IpvsProxyBackendOptions {
   /** How long a removed real server keeps weight 0 before it is deleted; default 30 s. */
   readonly gracePeriodMs?: number;
+  /**
+   * While real servers drain, how often their virtual services' connection counters are read
+   * to delete the ones whose connections have ended; default 5 s.
+   */
+  readonly drainCheckIntervalMs?: number;
   /** The clock of the grace period; default the system clock. */
   readonly clock?: Clock;
+  /**
+   * Told each thing of the plan the backend leaves out (DSR, a source range that does not
+   * parse), once per sync that writes its service port; default: `console.warn`.
+   */
+  readonly onSkip?: ((line: string) => void) | undefined;
   /** The ipsets and iptables rules (filtering, masquerade); none: IPVS and VIPs only (unit tests). */
   readonly netfilter?: IpvsNetfilter | undefined;
 }
@@ -53,18 +67,26 @@ function asBackendError(error: unknown): BackendError {
  * affinity. VIPs go on the dummy interface ({@link VipInterface}).
  *
  * Incremental: it remembers what it programmed per service port and rewrites only the service
- * ports `fragmentChanges` names, each as a diff of virtual services and real servers. A real
- * server that leaves is set to weight 0 and deleted after the grace period (a returning one is
- * given its weight back). The kernel is read only on the first sync and on `resync`, which
- * repairs drift. A failed sync puts the service ports it touched back as the previous plan
- * had them (best effort: IPVS has no transactions) and rejects with a `BackendError`.
+ * ports `fragmentChanges` names, each as a diff of virtual services and real servers; nothing
+ * in a partial sync walks the other service ports (VIPs are reference-counted, set members
+ * too), so an endpoint change costs the same at 10 or 10,000 services. A real server that
+ * leaves is set to weight 0 and deleted when its connections have ended (ActiveConn +
+ * InActConn = 0, read from the dump of its own virtual service on each sync and every
+ * `drainCheckIntervalMs` while something drains) or when the grace period ends, whichever
+ * comes first; a returning one is given its weight back. The kernel's service list is read
+ * only on the first sync and on `resync`, which repairs drift. A failed sync puts the service
+ * ports it touched back as the previous plan had them (best effort: IPVS has no transactions)
+ * and rejects with a `BackendError`.
  *
- * With an {@link IpvsNetfilter}, the plan's masquerade and no-endpoint decisions and the VIP
- * filtering are ipsets matched by constant iptables rules (`-m ipvs --vdir ORIGINAL
- * --vmethod MASQ -j MASQUERADE`, the `kube-router-svip` sets); see `./ipvs-iptables-render.ts`.
+ * With an {@link IpvsNetfilter}, the plan's masquerade and no-endpoint decisions, the VIP
+ * filtering and the LoadBalancer source ranges are ipsets matched by constant iptables rules
+ * (`-m ipvs --vdir ORIGINAL --vmethod MASQ -j MASQUERADE`, the `kube-router-svip` sets, the
+ * `kube-router-lb-fw` / `kube-router-lb-src` pair); see `./ipvs-iptables-render.ts`. The
+ * plan's short circuit for Local external frontends is a DNAT to the service's cluster IP
+ * before IPVS sees the packet; see `./ipvs-short-circuit.ts`.
  *
- * Not implemented yet: the plan's short circuit for Local external frontends, LoadBalancer
- * source ranges and DSR; use the iptables or nftables proxy backend where those matter.
+ * Not implemented yet: DSR (`kube-router.io/service.dsr`): such a service is proxied with
+ * masquerade and the backend logs and counts the skip (`onSkip`, `describe`).
  */
 export class IpvsProxyBackend implements ProxyBackend {
   /** Backend name. */
@@ -72,6 +94,7 @@ export class IpvsProxyBackend implements ProxyBackend {
   /** Concern. */
   readonly concern = 'proxy' as const;
   private readonly gracePeriodMs: number;
+  private readonly drainCheckIntervalMs: number;
   private readonly clock: Clock;
   private readonly netfilter: IpvsNetfilter | undefined;
   private lastPlan: ProxyPlan | undefined;
@@ -79,8 +102,11 @@ export class IpvsProxyBackend implements ProxyBackend {
   private readonly byOwner = new Map<string, Set<string>>();
   /** `serviceId|serverId` to the time it may be deleted. */
   private readonly terminating = new Map<string, number>();
-  private vips = new Set<string>();
+  private readonly vips: VipLedger;
   private timer: TimerHandle | undefined;
+  private readonly onSkip: (line: string) => void;
+  /** Skip lines by service port key, for {@link describe}. */
+  private readonly skipped = new Map<string, readonly string[]>();
   private queue: Promise<unknown> = Promise.resolve();
 
   /**
@@ -89,12 +115,15 @@ export class IpvsProxyBackend implements ProxyBackend {
    */
   constructor(
     private readonly port: IpvsPort,
-    private readonly vipInterface: VipInterface,
+    vipInterface: VipInterface,
     options: IpvsProxyBackendOptions = {},
   ) {
     this.gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
+    this.drainCheckIntervalMs = options.drainCheckIntervalMs ?? DEFAULT_DRAIN_CHECK_INTERVAL_MS;
     this.clock = options.clock ?? systemClock;
     this.netfilter = options.netfilter;
+    this.vips = new VipLedger(vipInterface);
+    this.onSkip = options.onSkip ?? ((line) => console.warn(`ipvs proxy: ${line}`));
   }
 
   /** See `Backend.sync`. */
@@ -109,11 +138,11 @@ export class IpvsProxyBackend implements ProxyBackend {
       for (const id of [...this.programmed.keys()]) await this.deleteService(id);
       try {
         await this.netfilter?.cleanup();
-        await this.vipInterface.removeAll();
+        await this.vips.removeAll();
       } catch (error) {
         throw asBackendError(error);
       }
-      this.vips.clear();
+      this.skipped.clear();
       this.terminating.clear();
       this.lastPlan = undefined;
     });
@@ -126,7 +155,10 @@ export class IpvsProxyBackend implements ProxyBackend {
       backend: this.name,
       concern: this.concern,
       plan: this.lastPlan,
-      summary: [`${this.programmed.size} virtual services, ${servers} real servers (${this.terminating.size} terminating), ${this.vips.size} VIPs`],
+      summary: [
+        `${this.programmed.size} virtual services, ${servers} real servers (${this.terminating.size} terminating), ${this.vips.size} VIPs`,
+        ...(this.skipped.size > 0 ? [`${[...this.skipped.values()].reduce((sum, lines) => sum + lines.length, 0)} skipped (not implemented yet or invalid), in ${this.skipped.size} service ports`] : []),
+      ],
     };
   }
 
@@ -140,7 +172,10 @@ export class IpvsProxyBackend implements ProxyBackend {
     });
   }
 
-  /** Deletes the real servers whose grace period has passed (also done on every sync and by a timer). */
+  /**
+   * Deletes the draining real servers whose grace period has passed or whose connections have
+   * ended (also done on every sync, and by a timer every `drainCheckIntervalMs` while some drain).
+   */
   reapTerminating(): Promise<void> {
     return this.exclusive(() => this.reapNow());
   }
@@ -160,35 +195,49 @@ export class IpvsProxyBackend implements ProxyBackend {
     const started = this.clock.now();
     const previous = this.lastPlan;
     const full = resync || previous === undefined || previous.node !== plan.node || JSON.stringify(previous.settings) !== JSON.stringify(plan.settings);
-    const keys = [...plan.servicePorts.keys()];
+    // Only a full sync walks every service port; a partial one costs what changed.
     const changes = full
-      ? { changed: keys, removed: [...this.byOwner.keys()].filter((key) => !plan.servicePorts.has(key)) }
+      ? { changed: [...plan.servicePorts.keys()], removed: [...this.byOwner.keys()].filter((key) => !plan.servicePorts.has(key)) }
       : fragmentChanges(previous.servicePorts, plan.servicePorts);
+    const touched = [...changes.changed, ...changes.removed];
     let netfilterChanged = false;
     try {
-      await this.netfilter?.apply(plan, [...changes.changed, ...changes.removed], full);
+      await this.netfilter?.apply(plan, touched, full);
       netfilterChanged = true;
       if (full) await this.readBack(plan);
-      for (const key of [...changes.changed, ...changes.removed]) await this.reconcile(plan, key);
-      await this.applyVips();
+      for (const key of touched) await this.reconcile(plan, key);
+      await this.vips.write();
       await this.reapNow();
     } catch (error) {
-      await this.rollback(previous, [...changes.changed, ...changes.removed]);
+      await this.rollback(previous, touched);
       if (netfilterChanged && previous !== undefined) {
-        await this.netfilter?.apply(previous, [...changes.changed, ...changes.removed], full).catch(() => undefined);
+        await this.netfilter?.apply(previous, touched, full).catch(() => undefined);
       }
       throw asBackendError(error);
     }
     this.lastPlan = plan;
+    this.noteSkips(plan, touched);
     return {
       concern: 'proxy',
       backend: this.name,
       full,
       changed: changes.changed.length,
       removed: changes.removed.length,
-      unchanged: keys.length - changes.changed.length,
+      unchanged: plan.servicePorts.size - changes.changed.length,
       durationSeconds: Math.max(0, this.clock.now() - started) / 1000,
+      payload: { lines: this.netfilter?.lastPayloadLines ?? 0 },
     };
+  }
+
+  /** Counts and tells what the written service ports leave out. */
+  private noteSkips(plan: ProxyPlan, keys: readonly string[]): void {
+    for (const key of keys) {
+      const servicePort = plan.servicePorts.get(key);
+      const lines = servicePort === undefined ? [] : servicePortSkips(plan, servicePort);
+      if (lines.length === 0) this.skipped.delete(key);
+      else this.skipped.set(key, lines);
+      for (const line of lines) this.onSkip(line);
+    }
   }
 
   /** Puts the touched service ports back as `previous` had them (or removes them), ignoring failures. */
@@ -200,7 +249,7 @@ export class IpvsProxyBackend implements ProxyBackend {
         // Best effort: the next sync compares with what is remembered and repairs the rest.
       }
     }
-    await this.applyVips().catch(() => undefined);
+    await this.vips.write().catch(() => undefined);
   }
 
   /** Replaces the memory of the services the plan wants or the backend made with the kernel's listing. */
@@ -223,7 +272,7 @@ export class IpvsProxyBackend implements ProxyBackend {
       const [serviceId = '', serverId = ''] = key.split('|');
       if (this.programmed.get(serviceId)?.servers.has(serverId) !== true) this.terminating.delete(key);
     }
-    this.vips = new Set(await this.vipInterface.list());
+    await this.vips.readBack();
   }
 
   /** Makes the kernel hold what `plan` wants for service port `key` (nothing when absent). */
@@ -286,6 +335,7 @@ export class IpvsProxyBackend implements ProxyBackend {
     let owned = this.byOwner.get(entry.owner);
     if (owned === undefined) this.byOwner.set(entry.owner, (owned = new Set()));
     owned.add(id);
+    if (entry.localAddress !== undefined) this.vips.count(entry.localAddress, 1);
   }
 
   private forget(id: string): void {
@@ -295,41 +345,63 @@ export class IpvsProxyBackend implements ProxyBackend {
     const owned = this.byOwner.get(entry.owner);
     owned?.delete(id);
     if (owned?.size === 0) this.byOwner.delete(entry.owner);
+    if (entry.localAddress !== undefined) this.vips.count(entry.localAddress, -1);
   }
 
-  /** Adds the VIPs programmed services need and removes those none needs any more, in one step. */
-  private async applyVips(): Promise<void> {
-    const wanted = new Set<string>();
-    for (const entry of this.programmed.values()) if (entry.localAddress !== undefined) wanted.add(entry.localAddress);
-    const add = [...wanted].filter((address) => !this.vips.has(address)).sort();
-    const remove = [...this.vips].filter((address) => !wanted.has(address)).sort();
-    await this.vipInterface.apply(add, remove);
-    this.vips = wanted;
-  }
-
+  /**
+   * Deletes the draining real servers whose grace period has passed or that have no
+   * connection left (ActiveConn + InActConn = 0). The counters come from one dump of each
+   * virtual service that has a draining server still inside its grace period, and of no other.
+   */
   private async reapNow(): Promise<void> {
     const now = this.clock.now();
-    for (const [pendingKey, deadline] of [...this.terminating]) {
-      if (deadline > now) continue;
+    const byService = new Map<string, { serverId: string; deadline: number }[]>();
+    for (const [pendingKey, deadline] of this.terminating) {
       const [serviceId = '', serverId = ''] = pendingKey.split('|');
-      const entry = this.programmed.get(serviceId);
-      const server = entry?.servers.get(serverId);
-      if (entry !== undefined && server !== undefined) {
-        try {
-          await this.port.deleteRealServer(entry.service, server);
-        } catch (error) {
-          if (!isNetlinkError(error, 'ENOENT', 'ESRCH')) throw error;
-        }
-        entry.servers.delete(serverId);
-      }
-      this.terminating.delete(pendingKey);
+      let pending = byService.get(serviceId);
+      if (pending === undefined) byService.set(serviceId, (pending = []));
+      pending.push({ serverId, deadline });
     }
+    for (const [serviceId, pending] of byService) {
+      const entry = this.programmed.get(serviceId);
+      if (entry === undefined) {
+        for (const { serverId } of pending) this.terminating.delete(`${serviceId}|${serverId}`);
+        continue;
+      }
+      const busy = pending.some(({ deadline }) => deadline > now) ? await this.busyServers(entry.service) : new Set<string>();
+      for (const { serverId, deadline } of pending) {
+        if (deadline > now && busy.has(serverId)) continue;
+        const server = entry.servers.get(serverId);
+        if (server !== undefined) {
+          try {
+            await this.port.deleteRealServer(entry.service, server);
+          } catch (error) {
+            if (!isNetlinkError(error, 'ENOENT', 'ESRCH')) throw error;
+          }
+          entry.servers.delete(serverId);
+        }
+        this.terminating.delete(`${serviceId}|${serverId}`);
+      }
+    }
+    this.cancelTimer();
     if (this.terminating.size > 0) this.scheduleReap();
   }
 
+  /** The real servers of one virtual service that still have connections (none when the service is gone). */
+  private async busyServers(service: VirtualService): Promise<Set<string>> {
+    try {
+      const listed = await this.port.listRealServers(service);
+      return new Set(listed.filter((server) => server.activeConnections + server.inactiveConnections > 0).map((server) => realServerId(server)));
+    } catch (error) {
+      if (isNetlinkError(error, 'ESRCH')) return new Set();
+      throw error;
+    }
+  }
+
+  /** Wakes at the next grace period's end, or sooner to look at the connection counters again. */
   private scheduleReap(): void {
     if (this.timer !== undefined) return;
-    const next = Math.min(...this.terminating.values());
+    const next = Math.min(Math.min(...this.terminating.values()), this.clock.now() + this.drainCheckIntervalMs);
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.reapTerminating().catch(() => undefined);

@@ -11,6 +11,8 @@ import type { RealServer, VirtualService } from '../../core/ports/ipvs.js';
 import { IpvsServiceFlag } from './ipvs-constants.js';
 import { canonicalAddress } from './netlink-attributes.js';
 import { realServerId, virtualServiceId } from './fake-ipvs-port.js';
+import { sourceRangeProblems } from './ipvs-source-ranges.js';
+import { shortCircuitRules } from './ipvs-short-circuit.js';
 
 /** kube-router's default scheduler. */
 export const DEFAULT_SCHEDULER = 'rr';
@@ -43,10 +45,10 @@ export function serviceFlags(servicePort: ServicePortPlan): number {
 
 /**
  * The endpoints a frontend's virtual service balances to: its endpoint set of its family, or
- * the local set for every frontend under `kube-router.io/service.local`. IPVS cannot choose
- * real servers by source, so the plan's short circuit (pods and the node reaching a Local
- * external frontend through the cluster set) is not implemented yet: such packets see the
- * local set too.
+ * the local set for every frontend under `kube-router.io/service.local`. The plan's short
+ * circuit (pods and the node reaching a Local external frontend through the cluster set) is
+ * not here: IPVS cannot choose real servers by source, so those packets are DNATed to the
+ * cluster IP first (`./ipvs-short-circuit.ts`).
  */
 function realServers(servicePort: ServicePortPlan, frontend: ProxyFrontend): Map<string, RealServer> {
   const set = servicePort.kubeRouter?.localOnly === true ? 'local' : frontend.endpoints;
@@ -111,4 +113,23 @@ export function sameServiceSettings(a: VirtualService, b: VirtualService): boole
 /** True when two real servers have the same settings. */
 export function sameServerSettings(a: RealServer, b: RealServer): boolean {
   return a.forwarding === b.forwarding && a.weight === b.weight && a.upperThreshold === b.upperThreshold && a.lowerThreshold === b.lowerThreshold;
+}
+
+/**
+ * What the plan asks of one service port that this backend leaves out, one line each (the
+ * backend logs and counts them): DSR, LoadBalancer source ranges that do not parse, and a
+ * short circuit without a cluster IP to send it to.
+ */
+export function servicePortSkips(plan: ProxyPlan, servicePort: ServicePortPlan): string[] {
+  const lines: string[] = [];
+  const name = `${servicePort.service} port ${JSON.stringify(servicePort.portName)}/${servicePort.protocol}`;
+  if (servicePort.kubeRouter?.dsr !== undefined) {
+    lines.push(`${name}: DSR (kube-router.io/service.dsr=${JSON.stringify(servicePort.kubeRouter.dsr)}) is not implemented yet; the service is proxied with masquerade (NAT)`);
+  }
+  for (const frontend of servicePort.frontends) {
+    if (frontend.kind !== 'LoadBalancer') continue;
+    for (const problem of sourceRangeProblems(frontend)) lines.push(`${name}: ${problem}; left out, so the sources it meant are refused`);
+  }
+  lines.push(...shortCircuitRules(plan, servicePort, () => '', '').skips);
+  return lines;
 }

@@ -38,4 +38,16 @@ export const TRAFFIC_CASES: readonly TrafficCase[] = [
   { name: 'NodePort (Local policy) from outside', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.50.1', port: 30081, connections: 6 },
   { name: 'ClientIP affinity from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '10.96.0.11', port: 80, connections: 6 },
   { name: 'ClusterIP without endpoints from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '10.96.0.12', port: 80, connections: 2 },
+  { name: 'LoadBalancer source range: the outside client allowed', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.60.10', port: 80, connections: 4 },
+  { name: 'LoadBalancer source range: a pod refused', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '192.168.60.10', port: 80, connections: 1 },
+  { name: 'LoadBalancer (Local policy) from outside: local endpoints only', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.60.11', port: 80, connections: 4 },
+  { name: 'LoadBalancer (Local policy) from a pod: the short circuit to every endpoint', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '192.168.60.11', port: 80, connections: 4 },
 ];
+
+/**
+ * Graceful deletion: the program holds one connection to each server of `app/guarded`'s
+ * cluster IP from the pod client, takes pod-b out of the plan, resets the connections, and
+ * records the backend's dumps until pod-b is gone. No other check sends to that cluster IP or
+ * its NodePort, so no earlier connection (two minutes in TIME_WAIT) counts there.
+ */
+export const DRAIN_CASE = { serviceKey: 'app/guarded:http/TCP', clusterIP: '10.96.0.14', port: 80, nodePort: 30082, leaving: '10.244.1.3', gracePeriodMs: 60_000, drainCheckIntervalMs: 1000 } as const;

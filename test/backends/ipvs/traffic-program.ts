@@ -3,22 +3,33 @@
  * of traffic-cluster.yaml for node-a, programs them with the IPVS backend (generic netlink
  * port, ipsets and iptables), sends HTTP requests from a pod namespace and from the client
  * namespace, and writes what each request saw to $KUBE_ROUTER_VM_OUT/traffic.json. The test
- * compares those answers with the simulator's for the same manifests.
+ * compares those answers with the simulator's for the same manifests. Then the drain check
+ * (see `DRAIN_CASE`): connections held by a python3 process in the pod client, one server
+ * taken out of the plan, the backend's dumps until it is deleted.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DummyInterfaceAddresses, GenericNetlinkIpvsPort, IpvsNetfilter, IpvsProxyBackend } from '../../../src/backends/ipvs/index.js';
 import { planServices } from '../../../src/core/planner/index.js';
 import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
 import { loadCluster } from '../../../src/sources/load-cluster.js';
-import { TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST } from './traffic-cases.js';
+import { SortedTable } from '../../../src/core/store/sorted-table.js';
+import { DRAIN_CASE, POD_CLIENT, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST } from './traffic-cases.js';
 
 const out = process.env['KUBE_ROUTER_VM_OUT'] ?? '/tmp';
 const runner = new ExecCommandRunner();
 const { snapshot } = await loadCluster([TRAFFIC_MANIFEST]);
 const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS });
 const port = await GenericNetlinkIpvsPort.open();
-const backend = new IpvsProxyBackend(port, new DummyInterfaceAddresses(runner), { netfilter: new IpvsNetfilter(runner), gracePeriodMs: 60_000 });
+const skips: string[] = [];
+const backend = new IpvsProxyBackend(port, new DummyInterfaceAddresses(runner), {
+  netfilter: new IpvsNetfilter(runner),
+  gracePeriodMs: DRAIN_CASE.gracePeriodMs,
+  drainCheckIntervalMs: DRAIN_CASE.drainCheckIntervalMs,
+  onSkip: (line) => skips.push(line),
+});
 const report = await backend.sync(plan);
 const results: Record<string, { answers: string[]; errors: string[] }> = {};
 for (const one of TRAFFIC_CASES) {
@@ -36,8 +47,63 @@ for (const one of TRAFFIC_CASES) {
 }
 const { stdout: rules } = await runner.run('iptables-save', []);
 const { stdout: sets } = await runner.run('ipset', ['save']);
+const drain = await drainCase();
 const cleanupDone = await backend.cleanup().then(() => true, (error: unknown) => String(error));
 const { stdout: rulesAfter } = await runner.run('iptables-save', []);
 backend.close();
 await port.close();
-await writeFile(join(out, 'traffic.json'), JSON.stringify({ report, results, rules, sets, cleanupDone, rulesAfter }));
+await writeFile(join(out, 'traffic.json'), JSON.stringify({ report, results, rules, sets, cleanupDone, rulesAfter, drain, skips }));
+
+/** The servers of the drained cluster IP's virtual service, as the backend's dump lists them. */
+async function webServers(): Promise<{ address: string; weight: number; connections: number }[]> {
+  const state = await backend.kernelState();
+  const service = state.find((one) => one.service.address === DRAIN_CASE.clusterIP && one.service.port === DRAIN_CASE.port);
+  return (service?.servers ?? []).map((one) => ({ address: one.address, weight: one.weight, connections: one.activeConnections + one.inactiveConnections })).sort((a, b) => a.address.localeCompare(b.address));
+}
+
+/** Holds a connection to each web server, drains pod-b, resets the connections, waits for the deletion. */
+async function drainCase(): Promise<Record<string, unknown>> {
+  // Two connections in a row go to both servers (rr); SO_LINGER 0 makes close() send a reset,
+  // which IPVS expires in seconds (a normal close would sit in TIME_WAIT for two minutes).
+  const script = [
+    'import socket, struct, sys',
+    `s = [socket.create_connection(("${DRAIN_CASE.clusterIP}", ${DRAIN_CASE.port}), timeout=5) for _ in range(2)]`,
+    'print("open", flush=True)',
+    'sys.stdin.readline()',
+    'for one in s: one.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)); one.close()',
+    'print("closed", flush=True)',
+  ].join('\n');
+  const holder = spawn('ip', ['netns', 'exec', POD_CLIENT.namespace, 'python3', '-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let said = '';
+  holder.stdout.on('data', (chunk: Buffer) => {
+    said += chunk.toString();
+  });
+  let stderr = '';
+  holder.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  for (let waited = 0; !said.includes('open') && waited < 300 && holder.exitCode === null; waited += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+  const held = await webServers();
+  const web = plan.servicePorts.get(DRAIN_CASE.serviceKey);
+  if (web === undefined) throw new Error(`${DRAIN_CASE.serviceKey} is not planned`);
+  const table = SortedTable.from(plan.servicePorts);
+  table.set(DRAIN_CASE.serviceKey, {
+    ...web,
+    clusterEndpoints: web.clusterEndpoints.filter((one) => one.ip !== DRAIN_CASE.leaving),
+    localEndpoints: web.localEndpoints.filter((one) => one.ip !== DRAIN_CASE.leaving),
+  });
+  const drainedAt = Date.now();
+  await backend.sync({ ...plan, servicePorts: table.view() });
+  const drained = await webServers();
+  const nodePort = (await backend.kernelState()).find((one) => one.service.port === DRAIN_CASE.nodePort)?.servers.map((one) => one.address) ?? [];
+  holder.stdin.end('\n');
+  await once(holder, 'exit');
+  const polls: { afterMs: number; servers: string[] }[] = [];
+  for (let attempt = 0; attempt < 40; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const servers = await webServers();
+    polls.push({ afterMs: Date.now() - drainedAt, servers: servers.map((one) => `${one.address} ${one.weight} ${one.connections}`) });
+    if (!servers.some((one) => one.address === DRAIN_CASE.leaving)) break;
+  }
+  return { said, stderr, held, drained, nodePort, polls };
+}

@@ -1,7 +1,8 @@
 /**
  * Runs inside the kernel VM, in a network namespace of the guest: programs a small ProxyPlan
- * through the real IPVS generic netlink port and `ip`, changes one endpoint, and writes what
- * the backend's own dump read back to $KUBE_ROUTER_VM_OUT/ipvs-state.json.
+ * through the real IPVS generic netlink port and `ip`, removes one endpoint (no connection
+ * ever reached it, so it is deleted at once rather than drained), and writes what the
+ * backend's own dump read back to $KUBE_ROUTER_VM_OUT/ipvs-state.json.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
