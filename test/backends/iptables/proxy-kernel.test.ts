@@ -12,6 +12,18 @@ function stable(saved: string): string {
   return saved.split('\n').filter((line) => !line.startsWith('#')).map((line) => line.replace(/\[\d+:\d+\]/g, '')).join('\n');
 }
 
+/** `iptables-save` as each chain's rules in order, chains sorted by name: independent of the order chains were created in. */
+function byChain(saved: string): string {
+  const chains = new Map<string, string[]>();
+  let table = '';
+  for (const line of stable(saved).split('\n')) {
+    if (line.startsWith('*')) table = line;
+    else if (line.startsWith(':')) chains.set(`${table} ${line.slice(1).split(' ')[0]}`, []);
+    else if (line.startsWith('-A ')) chains.get(`${table} ${line.split(' ')[1]}`)?.push(line);
+  }
+  return [...chains].sort(([a], [b]) => a.localeCompare(b)).map(([name, rules]) => [name, ...rules].join('\n')).join('\n');
+}
+
 /** Every plan shape the tests render, v4 and v6. */
 function renderedPlans(): [string, ProxyPlan][] {
   const noEndpoints = proxyServicePorts().map((port) => ({
@@ -45,6 +57,37 @@ describe('IptablesProxyBackend payloads on the kernel (root, in a namespace of i
     assert.ok(payloads.length >= renderedPlans().length);
     for (const call of payloads) {
       await runner.run(call.command, ['--test', '--noflush', '-w'], { input: call.input ?? '' });
+    }
+  });
+
+  it('after each partial sync the kernel holds what a full rewrite of the same plan holds (both families)', async () => {
+    const backend = new IptablesProxyBackend(runner);
+    const saved = async (): Promise<string> => `${byChain((await runner.run('iptables-save', [])).stdout)}\n${byChain((await runner.run('ip6tables-save', [])).stdout)}`;
+    try {
+      const v6 = ipv6Ports().map((port) => ({ ...port, key: `${port.key}-v6` }));
+      const sequence: [string, ProxyPlan][] = [
+        ...renderedPlans(),
+        ['back to the fixture', proxyPlan()],
+        ['one endpoint more again', proxyPlanWith(webWithEndpoint('10.1.2.9'))],
+        ['hostile names, same settings', proxyPlanWith(hostilePorts())],
+        ['dual stack', proxyPlanWith([...proxyServicePorts(), ...v6])],
+        ['dual stack, one IPv6 endpoint less', proxyPlanWith([...proxyServicePorts(), ...v6.map((port) => ({ ...port, clusterEndpoints: port.clusterEndpoints.slice(1) }))])],
+        ['dual stack, no IPv6 endpoints', proxyPlanWith([...proxyServicePorts(), ...v6.map((port) => ({
+          ...port, clusterEndpoints: [], localEndpoints: [], frontends: port.frontends.map((f) => ({ ...f, noEndpoints: 'REJECT' as const })),
+        }))])],
+        ['IPv4 only again', proxyPlan()],
+      ];
+      let partial = 0;
+      for (const [name, plan] of sequence) {
+        const report = await backend.sync(plan);
+        if (!report.full) partial++;
+        const incremental = await saved();
+        await backend.sync(plan, { resync: true });
+        assert.equal(incremental, await saved(), name);
+      }
+      assert.ok(partial >= 7, `partial syncs were exercised (${partial})`);
+    } finally {
+      await backend.cleanup();
     }
   });
 

@@ -1,15 +1,37 @@
 import assert from 'node:assert/strict';
 import { endpointChain, endpointSetChain, isProxyChain } from '../../../src/backends/iptables/proxy/proxy-chain-names.js';
 import { probability } from '../../../src/backends/iptables/proxy/rule-text.js';
-import { renderServicePort } from '../../../src/backends/iptables/proxy/service-port-render.js';
+import { chainTexts, renderServicePort as renderText } from '../../../src/backends/iptables/proxy/service-port-render.js';
 import { IptablesProxyBackend } from '../../../src/backends/iptables/proxy/iptables-proxy-backend.js';
-import type { ProxyEndpoint, ServicePortPlan } from '../../../src/core/plan/proxy-plan.js';
+import type { ProxyEndpoint, ProxyPlan, ServicePortPlan } from '../../../src/core/plan/proxy-plan.js';
 import { BackendError } from '../../../src/core/errors.js';
 import { RecordingCommandRunner } from '../../../src/exec/recording-command-runner.js';
 import { proxyPlan, proxyPlanWith, proxyServicePorts } from '../contract/fixtures/proxy-plans.js';
-import { hostilePorts, webWithEndpoint } from '../../fixtures/iptables-proxy/plans.js';
+import { hostilePorts, ipv6Ports, webWithEndpoint } from '../../fixtures/iptables-proxy/plans.js';
 
 const settings = proxyPlan().settings;
+
+/** The rules of one chain's text (`-A NAME rule` lines), each checked to name `chain`. */
+function rulesOf(chain: string, text: string): string[] {
+  if (text === '') return [];
+  assert.ok(text.endsWith('\n'), 'whole lines');
+  return text.slice(0, -1).split('\n').map((line) => {
+    assert.ok(line.startsWith(`-A ${chain} `), line);
+    return line.slice(`-A ${chain} `.length);
+  });
+}
+
+/** A port's rendering as rule lists, without the `-A NAME` of each line. */
+function renderServicePort(...args: Parameters<typeof renderText>) {
+  const rendered = renderText(...args);
+  return {
+    chains: new Map([...chainTexts(rendered)].map(([name, text]) => [name, rulesOf(name, text)])),
+    services: rulesOf('KR-SERVICES', rendered.services),
+    nodePorts: rulesOf('KR-NODEPORTS', rendered.nodePorts),
+    servicesFilter: rulesOf('KR-SERVICES-FILTER', rendered.servicesFilter),
+    externalServices: rulesOf('KR-EXTERNAL-SERVICES', rendered.externalServices),
+  };
+}
 const port = (key: string): ServicePortPlan => proxyServicePorts().find((candidate) => candidate.key === key) as ServicePortPlan;
 
 function restores(runner: RecordingCommandRunner): string[] {
@@ -99,25 +121,127 @@ describe('iptables proxy render (golden lines checked by hand against kube-proxy
 });
 
 describe('IptablesProxyBackend with a recording runner', () => {
-  it('on one endpoint added, rewrites only that service port\'s chains plus the dispatch chains (line count checked by hand)', async () => {
+  // The expected payloads below were written by hand from the layout (the rule texts as the
+  // render goldens above, checked against kube-proxy's): what changes and nothing else.
+  const WEB = 'default/web:http/TCP';
+  const webSvc = endpointSetChain(WEB, 'IPv4', 'cluster');
+  const webSep = (ip: string): string => endpointChain(WEB, ip, 8080);
+  const webMasq = `-A ${webSvc} -m comment --comment "default/web:http cluster IP" -d 172.16.0.10/32 -p tcp -m tcp --dport 80 ! -s 10.1.0.0/16 -j KR-MARK-MASQ`;
+
+  /** The restore payloads of `next` synced after `first`, and the backend's line count. */
+  async function delta(first: ProxyPlan, next: ProxyPlan): Promise<{ payloads: string[]; lines: number | undefined }> {
     const runner = new RecordingCommandRunner();
     const backend = new IptablesProxyBackend(runner);
-    await backend.sync(proxyPlan());
+    await backend.sync(first);
     const before = runner.calls.length;
-    await backend.sync(proxyPlanWith(webWithEndpoint('10.1.2.9')));
+    const report = await backend.sync(next);
     const calls = runner.calls.slice(before);
-    assert.deepEqual(calls.map((call) => [call.command, ...call.args]), [['iptables-restore', '--noflush', '-w']], 'no iptables-save');
-    const payload = calls[0]?.input ?? '';
-    const declared = payload.split('\n').filter((line) => line.startsWith(':KR-S')).map((line) => line.split(' ')[0]);
-    // web: its SVC chain and three SEP chains (EXT is web's too); no kube-dns or shop/api chain.
-    const web = renderServicePort(webWithEndpoint('10.1.2.9')[0] as ServicePortPlan, 'IPv4', settings);
-    const ownChains = [...web.chains.keys()].filter((name) => name.startsWith('KR-S'));
-    assert.deepEqual(declared.filter((name) => name !== ':KR-SERVICES' && name !== ':KR-SERVICES-FILTER'), ownChains.map((name) => `:${name}`));
-    assert.ok(!payload.includes('10.1.1.9:53') && !payload.includes('10.1.1.12:8443'));
-    // nat: *nat, 6 dispatch declarations, 5 chains of web declared, 6 KR-SERVICES + 1 KR-NODEPORTS
-    // + 5 fixed + 2 masq-outside rules, web's SVC 1+3, SEPs 3*2, EXT 2 rules, COMMIT;
-    // filter: *filter, 3 declarations, 1 rule, COMMIT.
-    assert.equal(backend.lastPayloads[0]?.lines, 1 + 6 + 5 + 6 + 1 + 5 + 2 + 12 + 1 + 1 + 3 + 1 + 1);
+    assert.ok(calls.every((call) => call.command === 'iptables-restore'), 'no iptables-save on a partial sync');
+    return { payloads: calls.map((call) => call.input ?? ''), lines: report.payload?.lines };
+  }
+
+  it('on one endpoint added, writes only that port\'s balancing chain and the new endpoint\'s chain (payload written by hand)', async () => {
+    const { payloads, lines } = await delta(proxyPlan(), proxyPlanWith(webWithEndpoint('10.1.2.9')));
+    assert.deepEqual(payloads, [[
+      '*nat',
+      `:${webSvc} - [0:0]`,
+      `:${webSep('10.1.2.9')} - [0:0]`,
+      webMasq,
+      `-A ${webSvc} -m comment --comment "default/web:http endpoint 1" -m statistic --mode random --probability 0.3333333333 -j ${webSep('10.1.1.5')}`,
+      `-A ${webSvc} -m comment --comment "default/web:http endpoint 2" -m statistic --mode random --probability 0.5000000000 -j ${webSep('10.1.2.7')}`,
+      `-A ${webSvc} -m comment --comment "default/web:http endpoint 3" -j ${webSep('10.1.2.9')}`,
+      `-A ${webSep('10.1.2.9')} -s 10.1.2.9/32 -m comment --comment "default/web:http" -j KR-MARK-MASQ`,
+      `-A ${webSep('10.1.2.9')} -p tcp -m comment --comment "default/web:http" -j DNAT --to-destination 10.1.2.9:8080`,
+      'COMMIT',
+      '',
+    ].join('\n')]);
+    assert.equal(lines, 10);
+  });
+
+  it('on one endpoint added to one of 1,000 services, writes the same 10 lines: the others are not named', async () => {
+    const others = Array.from({ length: 999 }, (_, index) => ({
+      ...(proxyServicePorts()[1] as ServicePortPlan),
+      key: `ns/svc-${index}:dns/UDP`,
+      service: `ns/svc-${index}`,
+      frontends: [{ ...(proxyServicePorts()[1]?.frontends[0] as ServicePortPlan['frontends'][number]), ip: `172.16.${index >> 8}.${index & 255}` }],
+    }));
+    const { payloads, lines } = await delta(
+      proxyPlanWith([...proxyServicePorts().slice(0, 1), ...others]),
+      proxyPlanWith([...webWithEndpoint('10.1.2.9').slice(0, 1), ...others]),
+    );
+    assert.equal(lines, 10);
+    assert.ok(!payloads.join('').includes('ns/svc-'));
+  });
+
+  it('on one endpoint removed, rewrites the balancing chain and deletes the endpoint\'s chain (payload written by hand)', async () => {
+    const fewer = proxyServicePorts().map((port) => (port.key === WEB ? { ...port, clusterEndpoints: port.clusterEndpoints.slice(0, 1) } : port));
+    const { payloads } = await delta(proxyPlan(), proxyPlanWith(fewer));
+    assert.deepEqual(payloads, [[
+      '*nat',
+      `:${webSvc} - [0:0]`,
+      `:${webSep('10.1.2.7')} - [0:0]`,
+      webMasq,
+      `-A ${webSvc} -m comment --comment "default/web:http endpoint 1" -j ${webSep('10.1.1.5')}`,
+      `-X ${webSep('10.1.2.7')}`,
+      'COMMIT',
+      '',
+    ].join('\n')]);
+  });
+
+  const webWithout = (): ServicePortPlan[] => proxyServicePorts().map((port) => (port.key === WEB
+    ? { ...port, clusterEndpoints: [], frontends: port.frontends.map((f) => ({ ...f, noEndpoints: 'REJECT' as const })) }
+    : port));
+
+  it('when a service gains its first endpoint, rewrites the dispatch chains of nat and the REJECTs of filter', async () => {
+    const { payloads } = await delta(proxyPlanWith(webWithout()), proxyPlan());
+    const payload = payloads[0] ?? '';
+    assert.equal(payloads.length, 1);
+    const [nat, filter] = payload.split('COMMIT\n');
+    const web = renderText(port(WEB), 'IPv4', settings);
+    assert.deepEqual(
+      nat?.split('\n').filter((line) => line.startsWith(':')),
+      [':KR-SERVICES - [0:0]', ':KR-NODEPORTS - [0:0]', ...web.chainNames.map((name) => `:${name} - [0:0]`)],
+    );
+    // KR-SERVICES whole: web, two kube-dns, shop/api's cluster IP and load balancer, the NodePort jump.
+    assert.equal(nat?.split('\n').filter((line) => line.startsWith('-A KR-SERVICES ')).length, 6);
+    assert.ok(nat?.includes(`-A KR-SERVICES -d 172.16.0.10/32 -m comment --comment "default/web:http cluster IP" -p tcp -m tcp --dport 80 -j ${webSvc}\n`));
+    assert.equal(nat?.split('\n').filter((line) => line.startsWith('-A KR-NODEPORTS ')).length, 1);
+    // No other port has a verdict: both filter dispatch chains are flushed empty; the firewall chain is not named.
+    assert.equal(filter, '*filter\n:KR-SERVICES-FILTER - [0:0]\n:KR-EXTERNAL-SERVICES - [0:0]\n');
+    assert.ok(payload.endsWith('COMMIT\n') && !payload.includes('KR-PROXY-FIREWALL') && !payload.includes('KR-POSTROUTING'));
+  });
+
+  it('when a service loses its last endpoint, writes the REJECTs in filter and deletes its chains', async () => {
+    const { payloads } = await delta(proxyPlan(), proxyPlanWith(webWithout()));
+    const [nat, filter] = (payloads[0] ?? '').split('COMMIT\n');
+    const web = renderText(port(WEB), 'IPv4', settings);
+    for (const name of web.chainNames) assert.ok(nat?.includes(`\n-X ${name}\n`), name);
+    assert.equal(filter, [
+      '*filter',
+      ':KR-SERVICES-FILTER - [0:0]',
+      ':KR-EXTERNAL-SERVICES - [0:0]',
+      '-A KR-SERVICES-FILTER -d 172.16.0.10/32 -m comment --comment "default/web:http ClusterIP has no endpoints" -p tcp -m tcp --dport 80 -j REJECT',
+      '-A KR-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -m comment --comment "default/web:http NodePort has no endpoints" -p tcp -m tcp --dport 30080 -j REJECT',
+      '',
+    ].join('\n'));
+  });
+
+  it('on an IPv6 endpoint removed from a dual-stack plan, runs ip6tables-restore only', async () => {
+    const v6 = ipv6Ports().map((p) => ({ ...p, key: `${p.key}-v6` }));
+    const runner = new RecordingCommandRunner();
+    const backend = new IptablesProxyBackend(runner);
+    await backend.sync(proxyPlanWith([...proxyServicePorts(), ...v6]));
+    const before = runner.calls.length;
+    await backend.sync(proxyPlanWith([...proxyServicePorts(), ...v6.map((p) => ({ ...p, clusterEndpoints: p.clusterEndpoints.slice(1) }))]));
+    const calls = runner.calls.slice(before);
+    assert.deepEqual(calls.map((call) => call.command), ['ip6tables-restore']);
+    assert.ok(!calls[0]?.input?.includes('KR-SERVICES') && calls[0]?.input?.includes('\n-X KR-SEP-'));
+  });
+
+  it('runs no restore when a plan\'s changed fragments render to the same rules', async () => {
+    const { payloads, lines } = await delta(proxyPlan(), proxyPlanWith(proxyServicePorts().map((p) => ({ ...p, healthCheckNodePort: 31999 }))));
+    assert.deepEqual(payloads, []);
+    assert.equal(lines, 0);
   });
 
   it('keeps the previous state when a payload is rejected, and writes the change again on the next sync', async () => {
@@ -133,6 +257,7 @@ describe('IptablesProxyBackend with a recording runner', () => {
     const report = await backend.sync(changed);
     assert.equal(report.changed, 1);
     assert.ok(restores(runner).at(-1)?.includes('--to-destination 10.1.2.9:8080'));
+    assert.equal(restores(runner).at(-1), restores(runner).at(-2), 'the retry writes what the rejected payload wrote');
   });
 
   it('lets hostile service and port names reach the payload only hashed or as inert comments', async () => {

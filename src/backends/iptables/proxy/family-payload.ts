@@ -5,96 +5,155 @@ import { DROP_MARK, FILTER_DISPATCH_CHAINS, MASQ_MARK, NAT_DISPATCH_CHAINS, PROX
 import { comment } from './rule-text.js';
 import { nodePortDestinations, type RenderedServicePort } from './service-port-render.js';
 
+/** A dispatch chain composed from every service port's lines in it. */
+export type PortDispatchChain = 'services' | 'nodePorts' | 'servicesFilter' | 'externalServices';
+
+/** The dispatch chains composed from the ports' lines, in payload order within their tables. */
+export const PORT_DISPATCH_CHAINS: readonly PortDispatchChain[] = ['services', 'nodePorts', 'servicesFilter', 'externalServices'];
+
 /** What one family's `iptables-restore --noflush` payload writes. */
 export interface FamilyPayloadInput {
   readonly family: IPFamily;
   readonly settings: ProxySettings;
   /** Every service port's rendering, in plan order: the dispatch chains are composed from these. */
   readonly ports: Iterable<RenderedServicePort>;
-  /** The renderings whose own chains are (re)written: the changed ports, or all on a full sync. */
-  readonly rewrite: Iterable<RenderedServicePort>;
+  /**
+   * Which dispatch chains to write: `full` writes every fixed chain of both tables (the port
+   * dispatch chains and the helpers that depend only on the settings), a set only those named.
+   */
+  readonly dispatch: 'full' | ReadonlySet<PortDispatchChain>;
+  /** Ports whose every chain is (re)written: each chain is flushed by its `:NAME - [0:0]` line and refilled. */
+  readonly rewritePorts: Iterable<RenderedServicePort>;
+  /** Single per-port nat chains to (re)write, name and `-A` lines, flushed and refilled the same way. */
+  readonly chains: Iterable<readonly [name: string, text: string]>;
   /** Owned nat chains to flush and delete (gone from the plan, or found in the kernel and not planned). */
   readonly deleteChains: Iterable<string>;
   /** Built-in jumps to insert (those found missing). */
   readonly insertJumps: readonly BuiltinJump[];
 }
 
-/** The payload as lines, and how many of them there are (for tests and the bench). */
+/** The payload text, and how many lines it has (for tests and the bench); empty when there is nothing to write. */
 export interface FamilyPayload {
   readonly text: string;
   readonly lines: number;
 }
 
-function natDispatchRules(input: FamilyPayloadInput, ports: readonly RenderedServicePort[]): string[] {
-  const { family, settings } = input;
-  const lines: string[] = [];
-  const { services, nodePorts, postrouting, markMasq, markDrop, masqOutside } = PROXY_CHAINS;
-  for (const port of ports) for (const rule of port.services) lines.push(`-A ${services} ${rule}`);
-  // Last, as kube-proxy: a NodePort on a node address never shadows a frontend address.
-  for (const destination of nodePortDestinations(settings, family)) {
-    lines.push(`-A ${services} ${destination}${comment('kube-router node ports')} -j ${nodePorts}`);
-  }
-  if (family === 'IPv4' && settings.localhostNodePorts) {
-    // A packet from 127.0.0.0/8 cannot leave the node with that source: masquerade it.
-    lines.push(`-A ${nodePorts} -s 127.0.0.0/8 ${comment('localhost node ports')} -j ${markMasq}`);
-  }
-  for (const port of ports) for (const rule of port.nodePorts) lines.push(`-A ${nodePorts} ${rule}`);
-  lines.push(
-    `-A ${postrouting} -m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN`,
-    `-A ${postrouting} -j MARK --xor-mark ${MASQ_MARK}`,
-    `-A ${postrouting} ${comment('kube-router service traffic requiring SNAT')} -j MASQUERADE`,
-    `-A ${markMasq} -j MARK --or-mark ${MASQ_MARK}`,
-    `-A ${markDrop} -j MARK --or-mark ${DROP_MARK}`,
-  );
-  const cidrs = settings.clusterCIDRs.filter((cidr) => cidr.includes(':') === (family === 'IPv6'));
-  for (const cidr of cidrs) lines.push(`-A ${masqOutside} -s ${cidr} -j RETURN`);
-  lines.push(`-A ${masqOutside} -j ${markMasq}`);
+const DECLARED = ' - [0:0]\n';
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
   return lines;
 }
 
-function inserts(jumps: readonly BuiltinJump[], table: BuiltinJump['table']): string[] {
+/** Pushes the lines of dispatch chain `chain` of every port (texts already end in newlines). */
+function pushPortLines(out: string[], ports: readonly RenderedServicePort[], chain: PortDispatchChain): void {
+  for (const port of ports) {
+    const text = port[chain];
+    if (text !== '') out.push(text);
+  }
+}
+
+function pushNatDispatchRules(out: string[], input: FamilyPayloadInput, ports: readonly RenderedServicePort[]): void {
+  const { family, settings, dispatch } = input;
+  const write = (chain: PortDispatchChain): boolean => dispatch === 'full' || dispatch.has(chain);
+  const { services, nodePorts, postrouting, markMasq, markDrop, masqOutside } = PROXY_CHAINS;
+  if (write('services')) {
+    pushPortLines(out, ports, 'services');
+    // Last, as kube-proxy: a NodePort on a node address never shadows a frontend address.
+    for (const destination of nodePortDestinations(settings, family)) {
+      out.push(`-A ${services} ${destination}${comment('kube-router node ports')} -j ${nodePorts}\n`);
+    }
+  }
+  if (write('nodePorts')) {
+    if (family === 'IPv4' && settings.localhostNodePorts) {
+      // A packet from 127.0.0.0/8 cannot leave the node with that source: masquerade it.
+      out.push(`-A ${nodePorts} -s 127.0.0.0/8 ${comment('localhost node ports')} -j ${markMasq}\n`);
+    }
+    pushPortLines(out, ports, 'nodePorts');
+  }
+  // The helpers depend on the settings only: a partial sync never changes them.
+  if (dispatch !== 'full') return;
+  out.push(
+    `-A ${postrouting} -m mark ! --mark ${MASQ_MARK}/${MASQ_MARK} -j RETURN\n`,
+    `-A ${postrouting} -j MARK --xor-mark ${MASQ_MARK}\n`,
+    `-A ${postrouting} ${comment('kube-router service traffic requiring SNAT')} -j MASQUERADE\n`,
+    `-A ${markMasq} -j MARK --or-mark ${MASQ_MARK}\n`,
+    `-A ${markDrop} -j MARK --or-mark ${DROP_MARK}\n`,
+  );
+  const cidrs = settings.clusterCIDRs.filter((cidr) => cidr.includes(':') === (family === 'IPv6'));
+  for (const cidr of cidrs) out.push(`-A ${masqOutside} -s ${cidr} -j RETURN\n`);
+  out.push(`-A ${masqOutside} -j ${markMasq}\n`);
+}
+
+/** Ends the table opened at `start` with COMMIT, or drops its header when nothing was written in it. */
+function closeTable(out: string[], start: number): void {
+  if (out.length === start + 1) out.length = start;
+  else out.push('COMMIT\n');
+}
+
+function pushInserts(out: string[], jumps: readonly BuiltinJump[], table: BuiltinJump['table']): void {
   // Each goes to position 1, so the last inserted ends up first: insert in reverse order.
-  return jumps.filter((jump) => jump.table === table).reverse().map((jump) => `-I ${jump.builtin} 1 ${jump.rule}`);
+  const ofTable = jumps.filter((jump) => jump.table === table);
+  for (let index = ofTable.length - 1; index >= 0; index--) {
+    const jump = ofTable[index] as BuiltinJump;
+    out.push(`-I ${jump.builtin} 1 ${jump.rule}\n`);
+  }
 }
 
 /**
- * The `iptables-restore --noflush` payload of one family: the nat table's dispatch chains
- * (rewritten whole), the chains of the ports in `rewrite` (each flushed by its `:NAME - [0:0]`
- * line and refilled), stale chains flushed and then deleted, the filter table's verdict
- * chains, and the missing built-in jumps. Chains that are not ours are never named.
+ * The `iptables-restore --noflush` payload of one family. nat: the dispatch chains asked for
+ * (composed whole from every port's lines), the per-port chains given (each flushed by its
+ * `:NAME - [0:0]` line and refilled), stale chains flushed and then deleted, the missing
+ * built-in jumps. filter: its dispatch chains asked for, the missing jumps. A table with
+ * nothing to write is left out (and the payload is empty when both are). Chains that are not
+ * ours are never named.
  */
 export function composeFamilyPayload(input: FamilyPayloadInput): FamilyPayload {
-  const ports = [...input.ports];
-  const rewrite = [...input.rewrite];
-  // One flat array of lines, pushed in order: at 10,000 service ports spreads and
-  // intermediate arrays cost more than the rendering itself.
-  const out: string[] = ['*nat'];
-  for (const name of NAT_DISPATCH_CHAINS) out.push(`:${name} - [0:0]`);
+  const full = input.dispatch === 'full';
+  const dispatch = input.dispatch;
+  const has = (chain: PortDispatchChain): boolean => dispatch === 'full' || dispatch.has(chain);
+  // Every text pushed is whole lines: one join at the end, no per-line strings in between.
+  const out: string[] = ['*nat\n'];
+  if (full) for (const name of NAT_DISPATCH_CHAINS) out.push(`:${name}${DECLARED}`);
+  else {
+    if (has('services')) out.push(`:${PROXY_CHAINS.services}${DECLARED}`);
+    if (has('nodePorts')) out.push(`:${PROXY_CHAINS.nodePorts}${DECLARED}`);
+  }
   const written = new Set<string>();
-  for (const port of rewrite) {
-    for (const name of port.chains.keys()) {
-      written.add(name);
-      out.push(`:${name} - [0:0]`);
-    }
+  const chainTexts: string[] = [];
+  for (const port of input.rewritePorts) {
+    for (const name of port.chainNames) written.add(name);
+    if (port.declarations !== '') out.push(port.declarations);
+    if (port.chainsText !== '') chainTexts.push(port.chainsText);
+  }
+  for (const [name, text] of input.chains) {
+    written.add(name);
+    out.push(`:${name}${DECLARED}`);
+    if (text !== '') chainTexts.push(text);
   }
   const deleted = [...new Set(input.deleteChains)].filter((name) => !written.has(name));
-  for (const name of deleted) out.push(`:${name} - [0:0]`);
-  for (const line of natDispatchRules(input, ports)) out.push(line);
-  for (const port of rewrite) {
-    for (const [name, chainRules] of port.chains) {
-      for (const rule of chainRules) out.push(`-A ${name} ${rule}`);
-    }
+  for (const name of deleted) out.push(`:${name}${DECLARED}`);
+  const ports = dispatch === 'full' || dispatch.size > 0 ? [...input.ports] : [];
+  pushNatDispatchRules(out, input, ports);
+  for (const text of chainTexts) out.push(text);
+  for (const name of deleted) out.push(`-X ${name}\n`);
+  pushInserts(out, input.insertJumps, 'nat');
+  closeTable(out, 0);
+  const filterStart = out.length;
+  out.push('*filter\n');
+  if (full) for (const name of FILTER_DISPATCH_CHAINS) out.push(`:${name}${DECLARED}`);
+  else {
+    if (has('servicesFilter')) out.push(`:${PROXY_CHAINS.servicesFilter}${DECLARED}`);
+    if (has('externalServices')) out.push(`:${PROXY_CHAINS.externalServices}${DECLARED}`);
   }
-  for (const name of deleted) out.push(`-X ${name}`);
-  for (const line of inserts(input.insertJumps, 'nat')) out.push(line);
-  out.push('COMMIT', '*filter');
-  for (const name of FILTER_DISPATCH_CHAINS) out.push(`:${name} - [0:0]`);
-  for (const port of ports) for (const rule of port.servicesFilter) out.push(`-A ${PROXY_CHAINS.servicesFilter} ${rule}`);
-  for (const port of ports) for (const rule of port.externalServices) out.push(`-A ${PROXY_CHAINS.externalServices} ${rule}`);
-  out.push(`-A ${PROXY_CHAINS.proxyFirewall} -m mark --mark ${DROP_MARK}/${DROP_MARK} -j DROP`);
-  for (const line of inserts(input.insertJumps, 'filter')) out.push(line);
-  out.push('COMMIT');
-  return { text: `${out.join('\n')}\n`, lines: out.length };
+  if (has('servicesFilter')) pushPortLines(out, ports, 'servicesFilter');
+  if (has('externalServices')) pushPortLines(out, ports, 'externalServices');
+  if (full) out.push(`-A ${PROXY_CHAINS.proxyFirewall} -m mark --mark ${DROP_MARK}/${DROP_MARK} -j DROP\n`);
+  pushInserts(out, input.insertJumps, 'filter');
+  closeTable(out, filterStart);
+  const text = out.join('');
+  return { text, lines: countLines(text) };
 }
 
 /**

@@ -1,16 +1,17 @@
 import { performance } from 'node:perf_hooks';
+import { isDeepStrictEqual } from 'node:util';
 import type { ProgrammedState, SyncOptions } from '../../../core/backend/backend.js';
 import type { ProxyBackend } from '../../../core/backend/concern-backends.js';
 import type { IPFamily } from '../../../core/model/index.js';
-import type { ProxyPlan } from '../../../core/plan/proxy-plan.js';
+import type { ProxyPlan, ProxySettings, ServicePortPlan } from '../../../core/plan/proxy-plan.js';
 import type { SyncReport } from '../../../core/plan/sync-report.js';
 import type { CommandRunner } from '../../../core/ports/command-runner.js';
 import { BUILTIN_JUMPS, isJumpLine } from './builtin-jumps.js';
-import { composeCleanupPayload, composeFamilyPayload, type FamilyPayload } from './family-payload.js';
+import { composeCleanupPayload, composeFamilyPayload, PORT_DISPATCH_CHAINS, type FamilyPayload, type PortDispatchChain } from './family-payload.js';
 import { PORT_CHAIN_PREFIXES } from './proxy-chain-names.js';
 import { restoreCommand, saveCommand } from './rule-text.js';
 import { jumpsIntoOwned, ownedChains, parseSave } from './saved-rules.js';
-import { EMPTY_RENDER, renderServicePort, type RenderedServicePort } from './service-port-render.js';
+import { chainTexts, EMPTY_RENDER, renderServicePort, type RenderedServicePort } from './service-port-render.js';
 import { proxySyncScope } from '../../common/proxy-sync-scope.js';
 
 /** Options of {@link IptablesProxyBackend}. */
@@ -19,10 +20,19 @@ export interface IptablesProxyBackendOptions {
   readonly timeoutMs?: number | undefined;
 }
 
+/** One service port as programmed in one family: the plan fragment and its rendering. */
+interface ProgrammedPort {
+  /** The fragment rendered (a later plan sharing this object renders the same text). */
+  readonly source: ServicePortPlan;
+  readonly render: RenderedServicePort;
+}
+
 /** What the backend remembers having programmed in one family. */
 interface FamilyState {
-  /** Each service port's rendering, as applied. */
-  readonly rendered: Map<string, RenderedServicePort>;
+  /** The settings the renderings were made with. */
+  readonly settings: ProxySettings;
+  /** Each service port's rendering, as applied: what a partial sync compares the new texts with. */
+  readonly ports: Map<string, ProgrammedPort>;
 }
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
@@ -34,9 +44,13 @@ const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
  * one `iptables-restore --noflush -w` per family (ip6tables-restore for IPv6) through the
  * `CommandRunner` (wrap it in a `NetnsCommandRunner` to program a node namespace).
  *
- * Partial: only the chains of the service ports that changed since the last successful sync
- * are rewritten, plus the dispatch chains, composed from what it remembers of every port;
- * chains of removed ports are flushed and deleted. It reads the kernel back (`iptables-save`)
+ * Partial: of the service ports that changed since the last successful sync, only the chains
+ * whose rules changed are rewritten (an endpoint added writes its port's balancing chain and
+ * the new endpoint's chain), and a dispatch chain only when some port's rules in it changed
+ * (a port added or removed, a frontend changed, a frontend losing or gaining all its
+ * endpoints); it is then composed whole from what the backend remembers of every port.
+ * Chains gone from a port, or of removed ports, are flushed and deleted; a family with
+ * nothing to write gets no restore run. It reads the kernel back (`iptables-save`)
  * only on the first sync of a family and on `resync`, to delete leftover chains of ours,
  * rewrite every chain and re-insert missing jumps from the built-in chains. Rules and chains
  * it does not own are never named in a payload. A rejected payload changes nothing in its
@@ -79,7 +93,7 @@ export class IptablesProxyBackend implements ProxyBackend {
       // Localhost NodePorts DNAT packets from 127.0.0.1 to pods: the kernel routes them only so.
       await this.runner.run('sysctl', ['-q', '-w', 'net.ipv4.conf.all.route_localnet=1'], { timeoutMs: this.timeoutMs });
     }
-    for (const family of this.familiesFor(plan)) {
+    for (const family of this.familiesFor(plan, full ? undefined : changes.changed)) {
       const state = this.#families.get(family);
       if (full || state === undefined) await this.syncFullFamily(plan, family, state);
       else if (changes.changed.length > 0 || changes.removed.length > 0) await this.syncPartialFamily(plan, family, state, changes);
@@ -93,60 +107,91 @@ export class IptablesProxyBackend implements ProxyBackend {
       removed,
       unchanged: plan.servicePorts.size - changes.changed.length,
       durationSeconds: (performance.now() - started) / 1000,
+      payload: { lines: this.#lastPayloads.reduce((sum, payload) => sum + payload.lines, 0) },
     };
   }
 
-  /** IPv4 always; IPv6 once a plan has an IPv6 frontend, and from then on. */
-  private familiesFor(plan: ProxyPlan): IPFamily[] {
-    const hasIPv6 = this.#families.has('IPv6') || plan.servicePorts.values().some((port) => port.frontends.some((frontend) => frontend.family === 'IPv6'));
+  /**
+   * IPv4 always; IPv6 once a plan has an IPv6 frontend, and from then on. Without IPv6
+   * programmed, the last programmed plan had no IPv6 frontend, so only the `changed` ports can
+   * bring one (all ports when undefined): a partial sync does not scan every port.
+   */
+  private familiesFor(plan: ProxyPlan, changed: readonly string[] | undefined): IPFamily[] {
+    const isIPv6 = (port: ServicePortPlan | undefined): boolean => port?.frontends.some((frontend) => frontend.family === 'IPv6') ?? false;
+    const hasIPv6 = this.#families.has('IPv6') || (changed === undefined
+      ? plan.servicePorts.values().some(isIPv6)
+      : changed.some((key) => isIPv6(plan.servicePorts.get(key))));
     return hasIPv6 ? ['IPv4', 'IPv6'] : ['IPv4'];
   }
 
   private async syncFullFamily(plan: ProxyPlan, family: IPFamily, state: FamilyState | undefined): Promise<void> {
     const tables = parseSave((await this.runner.run(saveCommand(family), [], { timeoutMs: this.timeoutMs })).stdout);
-    const rendered = new Map<string, RenderedServicePort>();
-    for (const port of plan.servicePorts.values()) rendered.set(port.key, renderServicePort(port, family, plan.settings));
+    // A fragment rendered before with the same settings renders the same text: reuse it.
+    const kept = state !== undefined && isDeepStrictEqual(state.settings, plan.settings) ? state.ports : undefined;
+    const ports = new Map<string, ProgrammedPort>();
     const wanted = new Set<string>();
-    for (const port of rendered.values()) for (const name of port.chains.keys()) wanted.add(name);
-    const found = ownedChains(tables.get('nat'));
-    const remembered = [...(state?.rendered.values() ?? [])].flatMap((port) => [...port.chains.keys()]);
-    const deleteChains = [...found, ...remembered].filter((name) => !wanted.has(name) && !isDispatch(name));
+    for (const port of plan.servicePorts.values()) {
+      const previous = kept?.get(port.key);
+      const render = previous?.source === port ? previous.render : renderServicePort(port, family, plan.settings);
+      ports.set(port.key, { source: port, render });
+      for (const name of render.chainNames) wanted.add(name);
+    }
+    const deleteChains: string[] = [];
+    for (const name of ownedChains(tables.get('nat'))) if (!wanted.has(name) && !isDispatch(name)) deleteChains.push(name);
+    for (const programmed of state?.ports.values() ?? []) {
+      for (const name of programmed.render.chainNames) if (!wanted.has(name)) deleteChains.push(name);
+    }
     const insertJumps = BUILTIN_JUMPS.filter(
       (jump) => !(tables.get(jump.table)?.rules ?? []).some((line) => isJumpLine(line, jump.builtin, jump.target)),
     );
+    const renders = [...ports.values()].map((programmed) => programmed.render);
     const payload = composeFamilyPayload({
-      family, settings: plan.settings, ports: rendered.values(), rewrite: rendered.values(), deleteChains, insertJumps,
+      family, settings: plan.settings, ports: renders, dispatch: 'full', rewritePorts: renders, chains: [], deleteChains, insertJumps,
     });
     await this.restore(family, payload);
-    this.#families.set(family, { rendered });
+    this.#families.set(family, { settings: plan.settings, ports });
   }
 
+  /**
+   * Writes what changed in `family` for the changed and removed service ports: per port, the
+   * chains whose text differs from the one programmed (new chains included) and the deletion
+   * of chains it no longer has; the dispatch chains in which some port's rules differ. The
+   * remembered state changes only once the kernel took the payload.
+   */
   private async syncPartialFamily(
     plan: ProxyPlan,
     family: IPFamily,
     state: FamilyState,
     changes: { readonly changed: readonly string[]; readonly removed: readonly string[] },
   ): Promise<void> {
-    const rendered = new Map(state.rendered);
-    const rewrite: RenderedServicePort[] = [];
-    const stale = new Set<string>();
-    for (const key of [...changes.changed, ...changes.removed]) {
-      for (const name of state.rendered.get(key)?.chains.keys() ?? []) stale.add(name);
+    const updated = new Map<string, ProgrammedPort | undefined>();
+    const chains: [string, string][] = [];
+    const stale: string[] = [];
+    const dispatch = new Set<PortDispatchChain>();
+    const compare = (key: string, port: ServicePortPlan | undefined): void => {
+      const before = state.ports.get(key)?.render ?? EMPTY_RENDER;
+      const after = port === undefined ? EMPTY_RENDER : renderServicePort(port, family, plan.settings);
+      updated.set(key, port === undefined ? undefined : { source: port, render: after });
+      for (const chain of PORT_DISPATCH_CHAINS) if (before[chain] !== after[chain]) dispatch.add(chain);
+      const beforeChains = chainTexts(before);
+      const afterChains = chainTexts(after);
+      for (const [name, text] of afterChains) if (beforeChains.get(name) !== text) chains.push([name, text]);
+      for (const name of beforeChains.keys()) if (!afterChains.has(name)) stale.push(name);
+    };
+    for (const key of changes.changed) compare(key, plan.servicePorts.get(key));
+    for (const key of changes.removed) compare(key, undefined);
+    if (chains.length > 0 || stale.length > 0 || dispatch.size > 0) {
+      const renderOf = (port: ServicePortPlan): RenderedServicePort =>
+        (updated.has(port.key) ? updated.get(port.key)?.render : state.ports.get(port.key)?.render) ?? EMPTY_RENDER;
+      // Every port's rendering only when a dispatch chain is composed: one endpoint more needs none.
+      const ports = dispatch.size > 0 ? plan.servicePorts.values().map(renderOf) : [];
+      const payload = composeFamilyPayload({ family, settings: plan.settings, ports, dispatch, rewritePorts: [], chains, deleteChains: stale, insertJumps: [] });
+      await this.restore(family, payload);
     }
-    for (const key of changes.removed) rendered.delete(key);
-    for (const key of changes.changed) {
-      const port = plan.servicePorts.get(key);
-      const next = port === undefined ? EMPTY_RENDER : renderServicePort(port, family, plan.settings);
-      rendered.set(key, next);
-      rewrite.push(next);
-      for (const name of next.chains.keys()) stale.delete(name);
+    for (const [key, programmed] of updated) {
+      if (programmed === undefined) state.ports.delete(key);
+      else state.ports.set(key, programmed);
     }
-    const ordered = plan.servicePorts.values().map((port) => rendered.get(port.key) ?? EMPTY_RENDER);
-    const payload = composeFamilyPayload({
-      family, settings: plan.settings, ports: ordered, rewrite, deleteChains: stale, insertJumps: [],
-    });
-    await this.restore(family, payload);
-    this.#families.set(family, { rendered });
   }
 
   private async restore(family: IPFamily, payload: FamilyPayload): Promise<void> {
@@ -177,14 +222,14 @@ export class IptablesProxyBackend implements ProxyBackend {
     const summary = plan === undefined
       ? []
       : [...this.#families].map(([family, state]) => {
-        const chains = [...state.rendered.values()].reduce((sum, port) => sum + port.chains.size, 0);
+        const chains = [...state.ports.values()].reduce((sum, port) => sum + port.render.chainNames.length, 0);
         return `${family}: ${plan.servicePorts.size} service ports, ${chains} service chains in nat`;
       });
     return { backend: this.name, concern: 'proxy', plan, summary };
   }
 }
 
-/** True for the fixed chains (rewritten every sync, never deleted by a sync). */
+/** True for the fixed chains (never deleted by a sync). */
 function isDispatch(name: string): boolean {
   return !Object.values(PORT_CHAIN_PREFIXES).some((prefix) => name.startsWith(prefix));
 }

@@ -26,7 +26,7 @@ export const PROXY_CHAINS = {
   proxyFirewall: 'KR-PROXY-FIREWALL',
 } as const;
 
-/** The nat chains rewritten on every sync (dispatch and helpers), in payload order. */
+/** The fixed nat chains (dispatch and helpers), in payload order: all written on a full sync. */
 export const NAT_DISPATCH_CHAINS: readonly string[] = [
   PROXY_CHAINS.services,
   PROXY_CHAINS.nodePorts,
@@ -36,7 +36,7 @@ export const NAT_DISPATCH_CHAINS: readonly string[] = [
   PROXY_CHAINS.masqOutside,
 ];
 
-/** The filter chains rewritten on every sync. */
+/** The fixed filter chains: all written on a full sync. */
 export const FILTER_DISPATCH_CHAINS: readonly string[] = [
   PROXY_CHAINS.servicesFilter,
   PROXY_CHAINS.externalServices,

@@ -4,26 +4,55 @@ import { endpointChain, endpointSetChain, externalChain, PROXY_CHAINS, sourceRan
 import { comment, dnatDestination, hostMatch, portMatch, probability, recentMask } from './rule-text.js';
 
 /**
- * What one service port renders to in one family: the nat chains it owns (name to rule
- * lines, each line without `-A CHAIN`) and the rules it adds to the shared dispatch chains.
- * The backend keeps one of these per service port and family, so a sync rewrites only the
- * chains of the ports that changed and composes the dispatch chains from the kept pieces.
+ * What one service port renders to in one family, as payload text: the nat chains it owns
+ * and its lines in the shared dispatch chains. Every text is whole lines, each ending in a
+ * newline (empty when there is none). The chains' lines are one text (chains in order, each
+ * ending at its offset in `chainEnds`), so a full payload joins a few strings per port and
+ * the backend keeps few objects per port. A sync compares a changed port's texts with the
+ * kept ones (see {@link chainTexts}) and writes only what differs.
  */
 export interface RenderedServicePort {
-  /** nat chains owned by this port, with their rules (`-m ... -j ...`, no `-A NAME`). */
-  readonly chains: ReadonlyMap<string, readonly string[]>;
-  /** Rules for nat KR-SERVICES. */
-  readonly services: readonly string[];
-  /** Rules for nat KR-NODEPORTS. */
-  readonly nodePorts: readonly string[];
-  /** Rules for filter KR-SERVICES-FILTER. */
-  readonly servicesFilter: readonly string[];
-  /** Rules for filter KR-EXTERNAL-SERVICES. */
-  readonly externalServices: readonly string[];
+  /** Names of the nat chains this port owns, in payload order. */
+  readonly chainNames: readonly string[];
+  /** Where each chain's lines end in `chainsText` (a chain starts where the one before ends). */
+  readonly chainEnds: readonly number[];
+  /** The `-A NAME ...` lines of every chain of this port, chain after chain. */
+  readonly chainsText: string;
+  /** A `:NAME - [0:0]` line per chain: in a restore payload, creates or flushes them. */
+  readonly declarations: string;
+  /** Lines of nat KR-SERVICES. */
+  readonly services: string;
+  /** Lines of nat KR-NODEPORTS. */
+  readonly nodePorts: string;
+  /** Lines of filter KR-SERVICES-FILTER. */
+  readonly servicesFilter: string;
+  /** Lines of filter KR-EXTERNAL-SERVICES. */
+  readonly externalServices: string;
 }
 
 /** The rendering of a port with nothing in a family. */
-export const EMPTY_RENDER: RenderedServicePort = { chains: new Map(), services: [], nodePorts: [], servicesFilter: [], externalServices: [] };
+export const EMPTY_RENDER: RenderedServicePort = {
+  chainNames: [], chainEnds: [], chainsText: '', declarations: '', services: '', nodePorts: '', servicesFilter: '', externalServices: '',
+};
+
+/** Each chain of `render` with its `-A` lines, in payload order. */
+export function chainTexts(render: RenderedServicePort): Map<string, string> {
+  const texts = new Map<string, string>();
+  let start = 0;
+  render.chainNames.forEach((name, index) => {
+    const end = render.chainEnds[index] ?? start;
+    texts.set(name, render.chainsText.slice(start, end));
+    start = end;
+  });
+  return texts;
+}
+
+/** `rules` of `chain` as payload lines: one join, so each text is a single flat string. */
+function chainText(chain: string, rules: readonly string[]): string {
+  if (rules.length === 0) return '';
+  const prefix = `-A ${chain} `;
+  return `${prefix}${rules.join(`\n${prefix}`)}\n`;
+}
 
 class PortRenderer {
   readonly chains = new Map<string, string[]>();
@@ -32,6 +61,8 @@ class PortRenderer {
   readonly servicesFilter: string[] = [];
   readonly externalServices: string[] = [];
   private readonly name: string;
+  /** The comment of every endpoint chain's rules: sanitized once per port, not per endpoint. */
+  private readonly note: string;
 
   constructor(
     private readonly port: ServicePortPlan,
@@ -39,6 +70,7 @@ class PortRenderer {
     private readonly settings: ProxySettings,
   ) {
     this.name = `${port.service}:${port.portName}`;
+    this.note = comment(this.name);
   }
 
   private endpointsOf(set: 'cluster' | 'local'): ProxyEndpoint[] {
@@ -97,7 +129,7 @@ class PortRenderer {
     const name = endpointChain(this.port.key, endpoint.ip, endpoint.port);
     if (this.chains.has(name)) return name;
     const rules = this.chain(name);
-    const note = comment(this.name);
+    const note = this.note;
     if (this.port.hairpinMasquerade) rules.push(`-s ${hostMatch(endpoint.ip)} ${note} -j ${PROXY_CHAINS.markMasq}`);
     const affinity = this.port.affinityTimeoutSeconds === undefined
       ? ''
@@ -192,5 +224,28 @@ export function renderServicePort(port: ServicePortPlan, family: IPFamily, setti
     if (frontend.kind === 'ClusterIP') renderer.clusterIP(frontend);
     else renderer.external(frontend);
   }
-  return renderer;
+  // One text for all chains: one join per port, the lines it joins die young.
+  const lines: string[] = [];
+  const chainNames: string[] = [];
+  const chainEnds: number[] = [];
+  let length = 0;
+  for (const [name, rules] of renderer.chains) {
+    chainNames.push(name);
+    for (const rule of rules) {
+      const line = `-A ${name} ${rule}`;
+      lines.push(line);
+      length += line.length + 1;
+    }
+    chainEnds.push(length);
+  }
+  return {
+    chainNames,
+    chainEnds,
+    chainsText: lines.length === 0 ? '' : `${lines.join('\n')}\n`,
+    declarations: chainNames.length === 0 ? '' : `:${chainNames.join(' - [0:0]\n:')} - [0:0]\n`,
+    services: chainText(PROXY_CHAINS.services, renderer.services),
+    nodePorts: chainText(PROXY_CHAINS.nodePorts, renderer.nodePorts),
+    servicesFilter: chainText(PROXY_CHAINS.servicesFilter, renderer.servicesFilter),
+    externalServices: chainText(PROXY_CHAINS.externalServices, renderer.externalServices),
+  };
 }
