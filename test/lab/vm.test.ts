@@ -4,16 +4,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { release, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it, type Context } from 'mocha';
 import { ExecCommandRunner } from '../../src/exec/exec-command-runner.js';
 import {
+  buildGuestPrograms,
   checkKernelVm,
   dedupeModuleLoads,
   DEFAULT_VM_MODULES,
   encodeGuestCommand,
   guestExecScript,
   guestInitScript,
+  guestProgramPath,
   initramfsEntries,
   isStaticElf,
   KernelVmError,
@@ -86,6 +88,43 @@ function decodeStrings(encoded: Buffer): string[] {
   const text = encoded.toString('utf8');
   assert.ok(text.endsWith('\0'));
   return text.slice(0, -1).split('\0');
+}
+
+/**
+ * Writes a guest program into `directory`: it imports the project's manifest loader (which
+ * imports the pure JavaScript package yaml) and its rtnetlink port (the netlink package, a
+ * native addon), a helper module next to it, and reads a file next to its source through
+ * `import.meta.url`. It prints what it saw as JSON.
+ */
+async function writeProbeProgram(directory: string): Promise<string> {
+  await writeFile(join(directory, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(join(directory, 'data.txt'), 'next to the source\n');
+  await writeFile(join(directory, 'helper.ts'), 'export const helperUrl: string = import.meta.url;\n');
+  const probe = join(directory, 'probe.ts');
+  await writeFile(probe, [
+    "import { readFileSync } from 'node:fs';",
+    `import { loadCluster } from '${REPO}/src/sources/load-cluster.js';`,
+    `import { RtnetlinkPort } from '${REPO}/src/backends/netlink/rtnetlink/rtnetlink-port.js';`,
+    "import { helperUrl } from './helper.js';",
+    'const seen: Record<string, unknown> = { url: import.meta.url, filename: import.meta.filename, helperUrl, argv1: process.argv[1],',
+    "  data: readFileSync(new URL('./data.txt', import.meta.url), 'utf8'), loadCluster: typeof loadCluster, port: RtnetlinkPort.name };",
+    'console.log(JSON.stringify(seen));',
+    '',
+  ].join('\n'));
+  return probe;
+}
+
+/** What the probe program must print when it ran from `bundle`, built from `probe`. */
+function expectedProbeOutput(probe: string, bundle: string): Record<string, unknown> {
+  return {
+    url: `file://${probe}`,
+    filename: probe,
+    helperUrl: `file://${join(dirname(probe), 'helper.ts')}`,
+    argv1: bundle,
+    data: 'next to the source\n',
+    loadCluster: 'function',
+    port: 'RtnetlinkPort',
+  };
 }
 
 const SHOW_DEPENDS_SAMPLE = [
@@ -225,6 +264,37 @@ describe('kernel VM: pure parts (no boot)', () => {
     assert.equal(await isStaticElf(MAIN), false, 'not an ELF file');
   });
 
+  it('builds a guest program on the host: its own location per module, pure JavaScript packages inside, a native addon imported by its path', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'kube-router-vm-test-'));
+    try {
+      const probe = await writeProbeProgram(directory);
+      const { probe: bundle } = await buildGuestPrograms({ probe: 'probe.ts' }, join(directory, 'programs'), directory);
+      assert.equal(bundle, join(directory, 'programs', 'probe.mjs'));
+      const text = await readFile(bundle as string, 'utf8');
+      assert.match(text, new RegExp(`^import netlink from "${REPO}/node_modules/netlink/dist/index\\.js";$`, 'm'), 'netlink stays outside, by absolute path');
+      assert.doesNotMatch(text, /from "yaml"|node_modules\/yaml\/[^"]*";$/m, 'yaml is bundled, not imported');
+      const run = await new Promise<string>((resolve, reject) => {
+        execFile(process.execPath, [bundle as string], { cwd: '/' }, (error, stdout, stderr) => (error ? reject(new Error(stderr)) : resolve(stdout)));
+      });
+      assert.deepEqual(JSON.parse(run), expectedProbeOutput(probe, bundle as string));
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad program names and says what could not be built', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'kube-router-vm-test-'));
+    try {
+      await assert.rejects(buildGuestPrograms({ '../x': 'a.ts' }, directory), (error: unknown) => error instanceof KernelVmError && /names must be letters.*\.\.\/x/.test(error.message));
+      await writeFile(join(directory, 'broken.ts'), "import { nothing } from './missing.js';\nconsole.log(nothing);\n");
+      await assert.rejects(buildGuestPrograms({ broken: 'broken.ts' }, join(directory, 'out'), directory),
+        (error: unknown) => error instanceof KernelVmError && error.failure === 'config' && /cannot build the guest programs: Could not resolve "\.\/missing\.js" \(.*broken\.ts:1\)/.test(error.message));
+      assert.equal(guestProgramPath('cli'), '/run/kube-router-vm/programs/cli.mjs');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('says every reason the VM cannot run, each naming its package', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'kube-router-vm-test-'));
     try {
@@ -264,13 +334,14 @@ describe('kernel VM: the host\'s modprobe orders the real modules (no boot)', ()
  * its own command and records its output and status as files in $KUBE_ROUTER_VM_OUT
  * (NAME.out, NAME.err, NAME.status). The host side asserts; the guest only records. A shell,
  * because forking the project's node for every check costs seconds under emulation; node
- * runs once, as one of the checks. It ends with exit code 7 so the suite can tell the
+ * runs in two of the checks (node -e, and a program bundled on the host). It ends with exit code 7 so the suite can tell the
  * command's exit code came back (0 or 1 could be a default).
  */
 const GUEST_CHECKS = String.raw`
 repo=$1 host_tmp_marker=$2 write_check=$3 out=$KUBE_ROUTER_VM_OUT
 check() { name=$1; shift; "$@" >"$out/$name.out" 2>"$out/$name.err"; echo $? >"$out/$name.status"; }
 check kernel uname -r
+check program node "$KUBE_ROUTER_VM_PROGRAMS/probe.mjs"
 check node node -e '
   const fs = require("node:fs"), path = require("node:path"), repo = process.argv[1];
   console.log(JSON.stringify({ version: process.version, cwd: process.cwd(),
@@ -345,11 +416,13 @@ function linkInfo(run: RunRecord): { kind?: string; data?: Record<string, unknow
 }
 
 describe('kernel VM: one boot of Debian\'s kernel running the checks (root, qemu)', function () {
-  this.timeout(90_000);
+  this.timeout(120_000);
   let result: KernelVmResult;
   let records: Map<string, RunRecord>;
   let rootBefore: Record<string, unknown>;
   let hostTmpMarker: string | undefined;
+  let programDirectory: string | undefined;
+  let probe: string;
   const writeCheck = `/var/tmp/kube-router-vm-write-check-${randomBytes(6).toString('hex')}`;
 
   /** The record of check `name`, which must have run. */
@@ -372,10 +445,14 @@ describe('kernel VM: one boot of Debian\'s kernel running the checks (root, qemu
     rootBefore = await rootNetworkState();
     hostTmpMarker = join(tmpdir(), `kube-router-vm-marker-${randomBytes(6).toString('hex')}`);
     await writeFile(hostTmpMarker, 'on the host only');
+    // In the host's /tmp, which the guest sees through its overlay.
+    programDirectory = await mkdtemp(join(tmpdir(), 'kube-router-vm-program-'));
+    probe = await writeProbeProgram(programDirectory);
     result = await runInKernelVm({
       command: ['sh', '-c', GUEST_CHECKS, 'sh', REPO, hostTmpMarker, writeCheck],
       cwd: REPO,
-      timeoutMs: 80_000,
+      programs: { probe },
+      timeoutMs: 110_000,
     });
     console.log(
       `    boot ${result.bootSeconds.toFixed(1)} s (guest uptime ${result.guestUptimeSeconds.toFixed(1)} s), ` +
@@ -386,6 +463,7 @@ describe('kernel VM: one boot of Debian\'s kernel running the checks (root, qemu
 
   after(async () => {
     if (hostTmpMarker !== undefined) await rm(hostTmpMarker, { force: true });
+    if (programDirectory !== undefined) await rm(programDirectory, { recursive: true, force: true });
   });
 
   it('boots Debian\'s kernel, not this machine\'s', () => {
@@ -409,6 +487,11 @@ describe('kernel VM: one boot of Debian\'s kernel running the checks (root, qemu
   it('runs the project\'s own node in the working directory, with the repository and node_modules visible', () => {
     assertSucceeded('node');
     assert.deepEqual(JSON.parse(check('node').stdout), { version: process.version, cwd: REPO, packageJson: true, mocha: true });
+  });
+
+  it('runs a program built on the host with plain node: its own location, a file next to its source, yaml and the netlink addon', () => {
+    assertSucceeded('program');
+    assert.deepEqual(JSON.parse(check('program').stdout), expectedProbeOutput(probe, guestProgramPath('probe')));
   });
 
   it('IPVS: ipvsadm adds a virtual service with a real server, with every scheduler module', () => {

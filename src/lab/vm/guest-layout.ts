@@ -18,6 +18,12 @@ export const CONTROL_DIRECTORY = 'control';
 /** Subdirectory of the results share where the command may leave files for the caller. */
 export const OUTPUT_DIRECTORY = 'out';
 
+/** Subdirectory of the results share holding the guest programs built on the host (see guest-programs.ts). */
+export const PROGRAMS_DIRECTORY = 'programs';
+
+/** The environment variable naming the programs directory inside the guest (`/run/kube-router-vm/programs`), set when a run has programs. */
+export const PROGRAMS_DIRECTORY_VARIABLE = 'KUBE_ROUTER_VM_PROGRAMS';
+
 /** Files in {@link CONTROL_DIRECTORY}. */
 export const CONTROL_FILES = {
   /** The command: NUL-terminated strings, read by xargs so no shell ever parses them. */

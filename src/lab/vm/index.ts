@@ -1,14 +1,16 @@
 /**
  * The kernel VM: Debian's kernel booted under qemu's software emulation, for the kernel
  * features this machine's own kernel lacks (IPVS, IPIP, dummy links, SCTP). The guest sees
- * the host's root read-only and has no network device.
+ * the host's root read-only and has no network device. TypeScript programs for the guest are
+ * bundled on the host (`programs`), since `node --import tsx` costs seconds per start there.
  * @module
  */
 export { checkKernelVm, findVmKernels, isStaticElf, DEFAULT_BUSYBOX } from './availability.js';
 export type { KernelVmAvailability, KernelVmLookup, VmKernel } from './availability.js';
 export { KernelVmError } from './errors.js';
 export type { KernelVmFailure } from './errors.js';
-export { runInKernelVm, DEFAULT_VM_TIMEOUT_MS } from './run.js';
+export { runInKernelVm, guestProgramPath, DEFAULT_VM_TIMEOUT_MS, GUEST_PROGRAMS_DIRECTORY } from './run.js';
+export { buildGuestPrograms, withOwnLocation } from './guest-programs.js';
 export type { KernelVmResult, KernelVmRunOptions } from './run.js';
 export { DEFAULT_VM_MODULES, parseShowDepends, dedupeModuleLoads, resolveModuleLoads } from './modules.js';
 export type { ModuleLoad } from './modules.js';
@@ -31,4 +33,4 @@ export { bootableKernel } from './kernel-image.js';
 export type { BootableKernel } from './kernel-image.js';
 export { writeCpioArchive } from './cpio.js';
 export type { CpioEntry } from './cpio.js';
-export { OUTPUT_DIRECTORY_VARIABLE, GUEST_RESULTS_DIRECTORY } from './guest-layout.js';
+export { OUTPUT_DIRECTORY_VARIABLE, PROGRAMS_DIRECTORY_VARIABLE, GUEST_RESULTS_DIRECTORY } from './guest-layout.js';
