@@ -1,7 +1,18 @@
 import type { ClusterSnapshot } from '../core/store/snapshot.js';
 import type { FirewallBackendName, ProxyBackendName } from '../agent/kernel-backends.js';
+import { LabError } from './errors.js';
+import { requireKernelFeature } from './kernel-features.js';
 import { Lab, type LabEnvironmentOptions } from './lab.js';
 import { PRIMARY_INTERFACE } from './names.js';
+import {
+  AGENT_READY_TIMEOUT_MS,
+  agentSettingsOf,
+  startNodeAgent,
+  waitForAgentsReady,
+  writeRunManifests,
+  type LabAgentOptions,
+} from './node-agents.js';
+import { readRunState, writeRunState, type LabAgentRecord } from './run-state.js';
 import type { LabPort } from './topology.js';
 
 /** How `simulate --dataplane` runs the lab: the reference agent in every node, with these backends. */
@@ -22,6 +33,11 @@ export interface DataplaneLabOptions extends LabEnvironmentOptions {
   readonly masqueradeAll?: boolean | undefined;
   /** Ports every pod serves besides its own (see `TopologyOptions.extraPodPorts`). */
   readonly extraPodPorts?: readonly LabPort[] | undefined;
+  /**
+   * Longest wait for every agent's first sync; default {@link AGENT_READY_TIMEOUT_MS}. Under
+   * the kernel VM's emulation both agents start and sync on one slow CPU.
+   */
+  readonly agentReadyTimeoutMs?: number | undefined;
 }
 
 /**
@@ -33,11 +49,15 @@ export async function withDataplaneLab<T>(
   options: DataplaneLabOptions,
   use: (lab: Lab) => Promise<T>,
 ): Promise<T> {
-  const lab = await Lab.up(snapshot, {
-    runner: options.runner,
-    stateRoot: options.stateRoot,
-    extraPodPorts: options.extraPodPorts,
-    agents: {
+  if (options.proxyBackend === 'ipvs') {
+    await requireKernelFeature('ipvs', 'the ipvs proxy backend', 'use --dataplane nftables or iptables, or run it in the kernel VM (kube-router lab vm)', options.runner);
+  }
+  // The lab first, then its agents here rather than by `Lab.up`: the wait for their first
+  // sync is this run's to choose.
+  const lab = await Lab.up(snapshot, { runner: options.runner, stateRoot: options.stateRoot, extraPodPorts: options.extraPodPorts });
+  const removeHandlers = lab.downOnSignals();
+  try {
+    await startAgents(lab, {
       command: options.command,
       manifests: options.manifests,
       routeBackend: options.routeBackend ?? 'netlink',
@@ -47,18 +67,34 @@ export async function withDataplaneLab<T>(
       firewallBackend: options.firewallBackend,
       runServiceProxy: options.proxyBackend !== undefined,
       proxyBackend: options.proxyBackend,
-      clusterCIDRs: options.clusterCIDRs,
+      // The planners tell pod traffic from other traffic by the cluster CIDR: the lab's pod CIDRs.
+      clusterCIDRs: options.clusterCIDRs ?? [...new Set(lab.topology.nodes.flatMap((node) => node.podCIDRs))],
       masqueradeAll: options.masqueradeAll,
-    },
-  });
-  const removeHandlers = lab.downOnSignals();
-  try {
+    }, options.agentReadyTimeoutMs ?? AGENT_READY_TIMEOUT_MS);
     if (options.proxyBackend !== undefined) await routeServiceAddresses(lab, snapshot);
     return await use(lab);
   } finally {
     removeHandlers();
     await lab.down();
   }
+}
+
+/**
+ * Starts the reference agent in every node of `lab`, as `Lab.up` does with `agents`, each
+ * recorded in the run state as soon as it runs (so `down` stops it even after a failure half
+ * way), and waits up to `timeoutMs` for their first syncs.
+ */
+async function startAgents(lab: Lab, options: LabAgentOptions, timeoutMs: number): Promise<void> {
+  const settings = agentSettingsOf(options);
+  await writeRunManifests(lab.runDir, options.manifests);
+  const agents: LabAgentRecord[] = [];
+  for (const node of lab.topology.nodes) {
+    agents.push(await startNodeAgent(lab.runDir, node, settings));
+    const state = await readRunState(lab.runDir);
+    if (state === undefined) throw new LabError(`lab run ${lab.runId} lost its state under ${lab.runDir}`);
+    await writeRunState(lab.runDir, { ...state, agentSettings: settings, agents: [...agents] });
+  }
+  await waitForAgentsReady(agents, timeoutMs);
 }
 
 /**

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { before, describe, it } from 'mocha';
 import { kernelHas } from '../../src/lab/index.js';
-import { runCli } from '../cli/run-cli.js';
+import { REPO_ROOT, runCli, type CliRun } from '../cli/run-cli.js';
 import { skipUnlessBackend } from './dataplane-helpers.js';
 import { labNamespacesOnMachine, skipUnlessRoot } from './root-helpers.js';
 
@@ -58,5 +59,39 @@ describe('kube-router lab up --proxy-backend ipvs (root)', function () {
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /^kube-router: --proxy-backend ipvs needs IPVS \(module ip_vs\), which this kernel does not have: use --proxy-backend nftables or iptables/);
     assert.deepEqual(await labNamespacesOnMachine(), before);
+  });
+});
+
+describe('kube-router simulate --dataplane ipvs without IPVS and without the kernel VM (root)', function () {
+  this.timeout(60_000);
+  before(function () {
+    skipUnlessRoot(this);
+  });
+
+  /** The CLI with a PATH that holds no qemu (nor anything else): the kernel VM cannot run. */
+  function runWithoutQemu(args: readonly string[]): Promise<CliRun> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, PATH: '/nonexistent' }, timeout: 50_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    });
+  }
+
+  it('is refused in one line naming what is missing, exit 2, before anything is built', async function () {
+    if (await kernelHas('ipvs')) {
+      console.log('    skipped: this kernel has IPVS, so simulate runs the lab here and needs no VM');
+      this.skip();
+    }
+    const before = await labNamespacesOnMachine();
+    const run = await runWithoutQemu(['simulate', ...PROXY, '--node', 'px-1', '--from', '10.62.1.20', '--to', '10.96.62.10', '--port', '80', '--dataplane', 'ipvs']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^kube-router: --dataplane ipvs needs IPVS \(module ip_vs\), which this kernel does not have, and the kernel VM that has it cannot run here: .*qemu-system-x86_64 is missing \(install qemu-system-x86\).*\. Use --dataplane nftables or iptables\n$/);
+    assert.equal(run.stdout, '');
+    assert.deepEqual(await labNamespacesOnMachine(), before);
+  });
+
+  it('a source that is no one in the lab is refused on this machine, before any VM boots', async function () {
+    const run = await runWithoutQemu(['simulate', ...PROXY, '--node', 'px-1', '--from', '10.9.9.9', '--to', '10.96.62.10', '--port', '80', '--dataplane', 'ipvs']);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^kube-router: --dataplane: --from 10\.9\.9\.9 is no pod, node or the outside client of the lab/);
   });
 });

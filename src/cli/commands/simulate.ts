@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { formatProblem, PROTOCOLS, type Pod, type Protocol } from '../../core/model/index.js';
 import { planFirewall, planServices } from '../../core/planner/index.js';
@@ -19,8 +19,13 @@ import {
   dataplaneMatrix,
   dataplaneTrace,
   kernelHas,
+  kernelVmMissing,
+  KernelVmError,
+  ownerOf,
+  planTopology,
   LabConfigError,
   LabError,
+  runCliInKernelVm,
   withDataplaneLab,
   type LabProtocol,
 } from '../../lab/index.js';
@@ -40,7 +45,36 @@ interface SimulateOptions {
   output: 'json' | 'table';
   dataplane?: string | boolean;
   routeBackend?: string;
+  queries?: string;
+  inKernelVm?: boolean;
 }
+
+/** One `--node` question: what `node`'s service proxy does with this packet. */
+interface TraceQuery {
+  readonly node: string;
+  readonly from: string;
+  readonly to: string;
+  readonly port: number;
+  readonly protocol: Protocol;
+}
+
+/** The `--node` questions of a run: one from the flags, or several from `--queries` (answered as a JSON array). */
+interface TraceQueries {
+  readonly queries: readonly TraceQuery[];
+  readonly batch: boolean;
+}
+
+/**
+ * Per connection of a trace in the kernel VM: under emulation a pod server may take longer
+ * than the lab's default second to answer one of 60 concurrent connections.
+ */
+const VM_PROBE_TIMEOUT_MS = 5000;
+
+/** The run id of a topology planned on the host only to check the question (the guest plans its own). */
+const CHECK_RUN_ID = '000000';
+
+/** The wait for the agents' first syncs in the kernel VM, where they start and sync on one emulated CPU. */
+const VM_AGENT_READY_TIMEOUT_MS = 240_000;
 
 /** The dataplanes `--dataplane` can ask. */
 const DATAPLANES = ['iptables', 'nftables', 'ipvs'] as const;
@@ -50,6 +84,7 @@ type Dataplane = (typeof DATAPLANES)[number];
 function dataplaneOf(options: SimulateOptions, mode: Mode): Dataplane | undefined {
   if (options.dataplane === undefined) {
     if (options.routeBackend !== undefined) throw new ConfigError('--route-backend is used only with --dataplane');
+    if (options.inKernelVm !== undefined) throw new ConfigError('--in-kernel-vm is used only with --dataplane');
     return undefined;
   }
   const value = options.dataplane === true ? '' : String(options.dataplane);
@@ -120,28 +155,122 @@ async function dataplaneMatrixAnswer(snapshot: ClusterSnapshot, options: Simulat
   return { json: { results }, lines };
 }
 
-async function dataplaneTraceAnswer(snapshot: ClusterSnapshot, options: SimulateOptions, nodeName: string, dataplane: Dataplane): Promise<Answer> {
-  if (options.from === undefined) throw new ConfigError('--node needs --from IP');
-  if (options.to === undefined) throw new ConfigError('--node needs --to IP');
-  const port = parsePort(single('--port', options.port, '--node'));
-  const protocol = await labProtocolOf(parseProtocol(single('--protocol', options.protocol, '--node', 'TCP')));
+async function dataplaneTraceAnswer(snapshot: ClusterSnapshot, options: SimulateOptions, traces: TraceQueries, dataplane: Dataplane): Promise<Answer> {
+  const protocols = await Promise.all(traces.queries.map((query) => labProtocolOf(query.protocol)));
   const clusterCIDRs = parseCidrList('--cluster-cidr', options.clusterCidr);
-  if (snapshot.node(nodeName) === undefined) throw new ConfigError(`--node: no node "${nodeName}" in the cluster`);
-  if (dataplane === 'ipvs' && !(await kernelHas('ipvs'))) {
-    throw new ConfigError('--dataplane ipvs needs IPVS (module ip_vs), which this kernel does not have: use --dataplane nftables or iptables, or run it in the kernel VM (kube-router lab vm -- ...)');
-  }
+  const timeoutMs = options.inKernelVm ? VM_PROBE_TIMEOUT_MS : undefined;
   const files = options.file.map((file) => resolve(file));
-  const from = options.from;
-  const to = options.to;
-  const result = await asConfigErrors(() => withDataplaneLab(snapshot, {
+  const results = await asConfigErrors(() => withDataplaneLab(snapshot, {
     command: thisCli(),
     manifests: files,
     routeBackend: routeBackendOf(options),
     proxyBackend: dataplane,
     clusterCIDRs: clusterCIDRs.length > 0 ? clusterCIDRs : undefined,
     masqueradeAll: options.masqueradeAll ?? false,
-  }, (lab) => dataplaneTrace(lab, { node: nodeName, from, to, port, protocol })));
-  return { json: result, lines: () => [`${nodeName}: ${from} -> ${to}:${port}/${protocol.toUpperCase()}: ${result.verdict}`, ...result.explain.map((line) => `  ${line}`)] };
+    agentReadyTimeoutMs: options.inKernelVm ? VM_AGENT_READY_TIMEOUT_MS : undefined,
+  }, async (lab) => {
+    const answers = [];
+    for (const [index, query] of traces.queries.entries()) {
+      const { node, from, to, port } = query;
+      answers.push(await dataplaneTrace(lab, { node, from, to, port, protocol: protocols[index] as LabProtocol, timeoutMs }));
+    }
+    return answers;
+  }));
+  const lines = (): string[] => results.flatMap((result, index) => {
+    const { node, from, to, port, protocol } = traces.queries[index] as TraceQuery;
+    return [`${node}: ${from} -> ${to}:${port}/${protocol}: ${result.verdict}`, ...result.explain.map((line) => `  ${line}`)];
+  });
+  return { json: traces.batch ? results : results[0], lines };
+}
+
+/**
+ * `--dataplane ipvs` on a kernel without IPVS: this CLI with the same question in the kernel
+ * VM, whose kernel has IPVS; its output and exit code become this run's.
+ */
+async function traceInKernelVm(snapshot: ClusterSnapshot, options: SimulateOptions, nodeName: string, traces: TraceQueries): Promise<void> {
+  // What the guest would refuse is refused here, without a boot: an address that is none or
+  // of mixed families (the plans' own trace checks them), the protocol, a cluster the lab
+  // cannot build, a source that is no one in the lab.
+  simulateTrace(snapshot, options, traces);
+  if (traces.queries.some((query) => query.protocol === 'SCTP')) {
+    throw new ConfigError('--protocol SCTP with --dataplane is not implemented yet (the lab\'s pods serve TCP and UDP): ask TCP or UDP, or omit --dataplane');
+  }
+  const topology = await asConfigErrors(async () => planTopology(snapshot, CHECK_RUN_ID, {}));
+  for (const query of traces.queries) await asConfigErrors(async () => ownerOf(topology, query.from));
+  const missing = await kernelVmMissing();
+  if (missing !== undefined) {
+    throw new ConfigError(`--dataplane ipvs needs IPVS (module ip_vs), which this kernel does not have, and the kernel VM that has it cannot run here: ${missing}. Use --dataplane nftables or iptables`);
+  }
+  const files = options.file.map((file) => resolve(file));
+  const [first] = traces.queries;
+  const question = traces.batch || first === undefined
+    ? ['--queries', JSON.stringify(traces.queries)]
+    : ['--from', first.from, '--to', first.to, '--port', String(first.port), '--protocol', first.protocol];
+  const args = [
+    'simulate', ...files.flatMap((file) => ['-f', file]), '--node', nodeName, ...question,
+    ...(options.clusterCidr !== undefined ? ['--cluster-cidr', options.clusterCidr] : []),
+    ...(options.masqueradeAll ? ['--masquerade-all'] : []),
+    '--dataplane', 'ipvs', '--route-backend', routeBackendOf(options),
+    '--in-kernel-vm', '--output', options.output,
+  ];
+  // The VM ends with this process: an interrupt kills qemu instead of leaving it running.
+  const abort = new AbortController();
+  const stop = (): void => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const result = await runCliInKernelVm({ cli: thisCli(), args, paths: files, cwd: process.cwd(), signal: abort.signal });
+    process.stdout.write(result.stdout);
+    process.stderr.write(result.stderr);
+    console.error(`kube-router: ran in the kernel VM (Linux ${result.kernelVersion}; this kernel has no IPVS): boot ${result.bootSeconds.toFixed(1)} s, simulate ${result.commandSeconds.toFixed(1)} s`);
+    process.exitCode = result.exitCode;
+  } catch (error) {
+    if (error instanceof KernelVmError || error instanceof LabError) throw new ConfigError(`--dataplane ipvs in the kernel VM: ${error.message}`);
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
+}
+
+/** Checks one entry of `--queries`. */
+function queryOf(entry: unknown, index: number, nodeName: string): TraceQuery {
+  const where = `--queries: entry ${index + 1}`;
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(`${where}: expected an object {"from","to","port"}, got ${JSON.stringify(entry)}`);
+  const { from, to, port, protocol, node } = entry as Record<string, unknown>;
+  if (typeof from !== 'string' || typeof to !== 'string') throw new ConfigError(`${where}: "from" and "to" must be IP addresses as strings`);
+  if (typeof port !== 'number' && typeof port !== 'string') throw new ConfigError(`${where}: "port" must be a port number`);
+  if (protocol !== undefined && typeof protocol !== 'string') throw new ConfigError(`${where}: "protocol" must be TCP, UDP or SCTP`);
+  if (node !== undefined && typeof node !== 'string') throw new ConfigError(`${where}: "node" must be a node name`);
+  return { node: node ?? nodeName, from, to, port: parsePort(String(port)), protocol: parseProtocol(protocol ?? 'TCP') };
+}
+
+/** The questions of a `--node` run, each node checked against the cluster. */
+function traceQueriesOf(snapshot: ClusterSnapshot, options: SimulateOptions, nodeName: string): TraceQueries {
+  let traces: TraceQueries;
+  if (options.queries === undefined) {
+    if (options.from === undefined) throw new ConfigError('--node needs --from IP');
+    if (options.to === undefined) throw new ConfigError('--node needs --to IP');
+    const port = parsePort(single('--port', options.port, '--node'));
+    const protocol = parseProtocol(single('--protocol', options.protocol, '--node', 'TCP'));
+    traces = { queries: [{ node: nodeName, from: options.from, to: options.to, port, protocol }], batch: false };
+  } else {
+    const flag = ([['--from', options.from], ['--to', options.to], ['--port', options.port], ['--protocol', options.protocol]] as const)
+      .find(([, value]) => value !== undefined);
+    if (flag !== undefined) throw new ConfigError(`${flag[0]} does not go with --queries, whose entries name their own`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(options.queries);
+    } catch (error) {
+      throw new ConfigError(`--queries: expected a JSON array of {"from","to","port"[,"protocol","node"]}: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0) throw new ConfigError('--queries: expected a non-empty JSON array of {"from","to","port"[,"protocol","node"]}');
+    traces = { queries: parsed.map((entry, index) => queryOf(entry, index, nodeName)), batch: true };
+  }
+  for (const node of distinct(traces.queries.map((query) => query.node))) {
+    if (snapshot.node(node) === undefined) throw new ConfigError(`--node: no node "${node}" in the cluster`);
+  }
+  return traces;
 }
 
 type Mode = '--matrix' | '--explain' | '--node';
@@ -198,6 +327,8 @@ function modeOf(options: SimulateOptions): Mode {
     ['--cluster-cidr', options.clusterCidr],
     ['--masquerade-all', options.masqueradeAll],
     ['--nodeport-addresses', options.nodeportAddresses],
+    ['--queries', options.queries],
+    ['--in-kernel-vm', options.inKernelVm],
   ];
   const foreign: [string, unknown][] =
     mode === '--node' ? [] : mode === '--matrix' ? [...proxyFlags, ['--from', options.from], ['--to', options.to]] : proxyFlags;
@@ -258,19 +389,22 @@ function simulateExplain(snapshot: ClusterSnapshot, options: SimulateOptions): A
   return { json: { allowed: result.allowed, explain: result.explain }, lines: () => reachResultLines(query, result) };
 }
 
-function simulateTrace(snapshot: ClusterSnapshot, options: SimulateOptions, nodeName: string): Answer {
-  if (options.from === undefined) throw new ConfigError('--node needs --from IP');
-  if (options.to === undefined) throw new ConfigError('--node needs --to IP');
-  const port = parsePort(single('--port', options.port, '--node'));
-  const protocol = parseProtocol(single('--protocol', options.protocol, '--node', 'TCP'));
+function simulateTrace(snapshot: ClusterSnapshot, options: SimulateOptions, traces: TraceQueries): Answer {
   const clusterCIDRs = parseCidrList('--cluster-cidr', options.clusterCidr);
   const nodePortAddresses = parseCidrList('--nodeport-addresses', options.nodeportAddresses);
-  if (snapshot.node(nodeName) === undefined) throw new ConfigError(`--node: no node "${nodeName}" in the cluster`);
-  const plan = planServices(snapshot, nodeName, { clusterCIDRs, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses });
-  const packet = { from: options.from, to: options.to, port, protocol };
-  const result = tracePacket(plan, packet);
-  const json = { verdict: result.verdict, backends: result.backends, masquerade: result.masquerade, explain: result.explain };
-  return { json, lines: () => traceResultLines(nodeName, packet, result) };
+  const plans = new Map<string, ReturnType<typeof planServices>>();
+  const planOf = (node: string): ReturnType<typeof planServices> => {
+    const plan = plans.get(node) ?? planServices(snapshot, node, { clusterCIDRs, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses });
+    plans.set(node, plan);
+    return plan;
+  };
+  const answers = traces.queries.map(({ node, from, to, port, protocol }) => {
+    const packet = { from, to, port, protocol };
+    const result = tracePacket(planOf(node), packet);
+    const json = { verdict: result.verdict, backends: result.backends, masquerade: result.masquerade, explain: result.explain };
+    return { json, lines: traceResultLines(node, packet, result) };
+  });
+  return { json: traces.batch ? answers.map((answer) => answer.json) : answers[0]?.json, lines: () => answers.flatMap((answer) => answer.lines) };
 }
 
 /**
@@ -293,7 +427,11 @@ function simulateTrace(snapshot: ClusterSnapshot, options: SimulateOptions, node
  *   answered (every pod serves every asked port, so a failed probe was filtered). `--node`:
  *   `backends` are the endpoints that answered over {@link DATAPLANE_TRACE_TRIES} connections,
  *   `masquerade` whether one saw a source other than `--from`. `--dataplane ipvs` (`--node`
- *   only) needs a kernel with IPVS; SCTP is refused.
+ *   only): on a kernel without IPVS the question goes to the kernel VM (see `lab vm`; needs
+ *   qemu and Debian's kernel), where this same CLI answers it with the agents' IPVS proxy in
+ *   a lab of its own; its output and exit code become this run's, and a line on stderr says
+ *   so with the boot and run times. Where the VM cannot run, one line names what is missing.
+ *   SCTP is refused.
  *
  * Protocols are read in any case and printed upper case. Bad flags, an unknown node or pod, an
  * invalid IP and conflicting modes print one line on stderr and exit 2.
@@ -313,22 +451,32 @@ export function registerSimulateCommand(program: Command): void {
     .option('--cluster-cidr <cidrs>', 'pod CIDRs of the cluster, comma-separated (with --node)')
     .option('--masquerade-all', 'masquerade all traffic to service VIPs (with --node)')
     .option('--nodeport-addresses <cidrs>', 'CIDRs of the node addresses NodePorts listen on (with --node)')
-    .option('--dataplane <target>', 'answer with real traffic in the lab instead of the plans: iptables or nftables (or ipvs with --node); needs root')
+    .option('--dataplane <target>', 'answer with real traffic in the lab instead of the plans: iptables or nftables (or ipvs with --node, in the kernel VM where this kernel has no IPVS); needs root')
     .option('--route-backend <name>', 'with --dataplane: the agents\' route backend, netlink (default) or mock')
+    // For tests and the kernel VM hand-off: several --node questions in one run (one lab), and
+    // the run inside the VM, which allows for emulation. Not part of the command's interface.
+    .addOption(new Option('--queries <json>', 'JSON array of {"from","to","port"[,"protocol","node"]} instead of --from/--to/--port/--protocol').hideHelp())
+    .addOption(new Option('--in-kernel-vm', 'this run is the kernel VM\'s own: longer waits for emulation, and no VM of its own').hideHelp())
     .option('-o, --output <format>', 'json or table', parseSimulateOutput, 'table')
     .action(async (options: SimulateOptions) => {
       const mode = modeOf(options);
       const dataplane = dataplaneOf(options, mode);
       const { snapshot, problems } = await loadCluster(options.file);
+      const traces = mode === '--node' ? traceQueriesOf(snapshot, options, options.node ?? '') : undefined;
+      if (traces !== undefined && dataplane === 'ipvs' && !options.inKernelVm && !(await kernelHas('ipvs'))) {
+        // The guest loads the same manifests and prints their problems itself.
+        await traceInKernelVm(snapshot, options, options.node ?? '', traces);
+        return;
+      }
       const answer = dataplane !== undefined
-        ? mode === '--matrix'
+        ? traces === undefined
           ? await dataplaneMatrixAnswer(snapshot, options, dataplane as 'iptables' | 'nftables')
-          : await dataplaneTraceAnswer(snapshot, options, options.node ?? '', dataplane)
+          : await dataplaneTraceAnswer(snapshot, options, traces, dataplane)
         : mode === '--matrix'
           ? simulateMatrix(snapshot, options)
-          : mode === '--explain'
+          : traces === undefined
             ? simulateExplain(snapshot, options)
-            : simulateTrace(snapshot, options, options.node ?? '');
+            : simulateTrace(snapshot, options, traces);
       // Problems in the manifests are warnings of a run that answered; a run that fails says
       // only why, in one line.
       for (const problem of problems) console.error(formatProblem(problem));
