@@ -1,11 +1,13 @@
 /**
  * The nftables proxy at the scalability envelope, for one node of a 1,000-node cluster:
- * 10,000 services with one 10-endpoint slice each, planned by `planServices`. Prints full plan +
- * render time, payload size and RSS; the kernel load of the full payload in a fresh network
- * namespace, next to a layout without any semantics (one concatenated map keyed by VIP,
- * protocol, port and slot) as the floor; one endpoint added (time and elements); and the data
- * path: connection setup to a VIP with 10 versus 10,000 services programmed (root only).
- * Run: `npx tsx bench/nftables-proxy.ts`.
+ * 10,000 services with one 10-endpoint slice each, planned by `planServices`. Prints plan and
+ * render times (wall clock and the process's CPU time, which load inflates less), payload size,
+ * memory after a forced collection (the store's, the plan's and the backend's share); the kernel
+ * load of the full payload in a fresh network namespace, next to a layout without any semantics
+ * (one concatenated map keyed by VIP, protocol, port and slot) as the floor; one endpoint added
+ * (time and elements); and the data path: connection setup to a VIP with 10 versus 10,000
+ * services programmed (root only).
+ * Run: `node --expose-gc --import tsx bench/nftables-proxy.ts` (`npm run bench -- nftables-proxy`).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,31 +24,79 @@ import { ExecCommandRunner } from '../src/exec/exec-command-runner.js';
 import { NetnsCommandRunner } from '../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../src/exec/recording-command-runner.js';
 import { ENVELOPE, generateCluster } from './cluster-generator.js';
-import { mib, ms, printTable } from './measure.js';
+import { collectGarbage, median, mib, ms, printTable } from './measure.js';
 
 const PEER = fileURLToPath(new URL('../test/fixtures/nftables-proxy/pod-peer.cjs', import.meta.url));
+const ROUNDS = 3;
 const rows: [string, string][] = [];
+
+/** Wall-clock and CPU milliseconds of one call (CPU time counts every thread, the collector's too). */
+async function measured<T>(work: () => T | Promise<T>): Promise<{ wall: number; cpu: number; result: T }> {
+  const cpuStarted = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const wall = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000, result };
+}
+
+/** The first call (cold: nothing compiled yet) and the median of {@link ROUNDS} more, as "wall / CPU". */
+async function coldAndWarm<T>(work: () => T | Promise<T>): Promise<{ cold: string; warm: string; wallMs: number; result: T }> {
+  const first = await measured(work);
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const next = await measured(work);
+    walls.push(next.wall);
+    cpus.push(next.cpu);
+  }
+  const wallMs = median(walls);
+  return { cold: `${ms(first.wall)} / ${ms(first.cpu)} CPU`, warm: `${ms(wallMs)} / ${ms(median(cpus))} CPU`, wallMs, result: first.result };
+}
+
+const heapUsed = (): number => {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+};
+const collected = collectGarbage();
+const baseHeap = heapUsed();
 const store = new ClusterStore();
 store.batch(() => {
   for (const object of generateCluster({ ...ENVELOPE, nodes: 1_000 })) store.upsert(object);
 });
 store.synced();
+// What a node's agent does: one plan of one snapshot (its lazy lists are built by the first plan).
 const snapshot = store.snapshot();
-snapshot.services();
+const storeHeap = heapUsed() - baseHeap;
 
-let started = performance.now();
-const plan = planServices(snapshot, 'node-0', { clusterCIDRs: ['10.0.0.0/8'] });
-const planMs = performance.now() - started;
-started = performance.now();
-const payload = replaceProxyTable(plan);
-const renderMs = performance.now() - started;
+const options = { clusterCIDRs: ['10.0.0.0/8'] };
+const planning = await coldAndWarm(() => planServices(snapshot, 'node-0', options));
+const plan = planning.result;
+const planHeap = heapUsed() - baseHeap - storeHeap;
+const rendering = await coldAndWarm(() => replaceProxyTable(plan));
+const payload = rendering.result;
+const fullSyncs = await coldAndWarm(() => new NftablesProxyBackend(new RecordingCommandRunner()).sync(plan));
+const beforeBackend = heapUsed();
+const kept = new NftablesProxyBackend(new RecordingCommandRunner());
+await kept.sync(plan);
+const backendHeap = heapUsed() - beforeBackend;
 const endpoints = plan.servicePorts.values().reduce((sum, port) => sum + port.clusterEndpoints.length, 0);
 rows.push(['service ports / endpoints planned', `${plan.servicePorts.size} / ${endpoints}`]);
-rows.push(['planServices (full)', ms(planMs)]);
-rows.push(['render full table', ms(renderMs)]);
-rows.push(['full plan + render', ms(planMs + renderMs)]);
+rows.push(['planServices, first in the process (cold)', planning.cold]);
+rows.push([`planServices, again (median of ${ROUNDS})`, planning.warm]);
+rows.push(['render full table, first (cold)', rendering.cold]);
+rows.push([`render full table (median of ${ROUNDS})`, rendering.warm]);
+rows.push([`full sync, recording runner: render + object store (median of ${ROUNDS})`, fullSyncs.warm]);
+rows.push(['full plan + render (medians)', ms(planning.wallMs + rendering.wallMs)]);
 rows.push(['payload', `${(payload.length / 1e6).toFixed(1)} MB, ${payload.split('\n').length} lines`]);
-rows.push(['RSS after plan + render', mib(process.memoryUsage().rss)]);
+if (collected) {
+  rows.push(['heap: store with the snapshot (150,000 pods)', mib(storeHeap)]);
+  rows.push(['heap: the plan (with the snapshot lists its first run builds)', mib(planHeap)]);
+  rows.push(['heap: one backend after a full sync (objects, last payload)', mib(backendHeap)]);
+  rows.push(['RSS after plan, render and a full sync, collected', mib(process.memoryUsage().rss)]);
+} else {
+  rows.push(['RSS after plan, render and a full sync (not collected: run with --expose-gc)', mib(process.memoryUsage().rss)]);
+}
 
 /**
  * `base` rebuilt in a copy-on-write table (as the planner keeps its fragments), and the next plan
@@ -67,13 +117,19 @@ function withOneEndpointMore(base: ProxyPlan): { before: ProxyPlan; after: Proxy
   const backend = new NftablesProxyBackend(recording);
   const { before, after: next } = withOneEndpointMore(plan);
   await backend.sync(before);
-  started = performance.now();
-  await backend.sync(next);
-  const incrementalMs = performance.now() - started;
-  const text = recording.calls[1]?.input ?? '';
+  const times: number[] = [];
+  let text = '';
+  for (let round = 0; round < 5; round++) {
+    // Added, then taken away again: every odd round is the same change as the first.
+    const started = performance.now();
+    await backend.sync(round % 2 === 0 ? next : before);
+    times.push(performance.now() - started);
+    if (round === 0) text = recording.calls[1]?.input ?? '';
+  }
+  const incrementalMs = median(times);
   const elementLines = text.split('\n').filter((line) => line.includes(' element '));
   const elements = elementLines.reduce((sum, line) => sum + line.slice(line.indexOf('{')).split(',').length, 0);
-  rows.push(['one endpoint added: sync (render + diff)', ms(incrementalMs)]);
+  rows.push(['one endpoint added or removed: sync, recording runner (median of 5)', ms(incrementalMs)]);
   rows.push(['one endpoint added: payload', `${text.split('\n').length - 1} commands, ${elements} elements, ${text.length} bytes`]);
 }
 

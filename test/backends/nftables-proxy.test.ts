@@ -31,7 +31,9 @@ describe('nftables proxy table render (golden lines checked by hand against the 
 
   it('dispatches the ClusterIP of web to the shared 2-endpoint balancer that masquerades sources outside the cluster CIDRs', () => {
     assert.ok(text.includes('172.16.0.10 . tcp . 80 : goto bal-vip4-cluster-outside-2'));
-    assert.ok(text.includes('  chain bal-vip4-cluster-outside-2 {\n    ip saddr != @cluster-cidrs-4 meta mark set meta mark | 0x4000\n    dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @vip-cluster-endpoints-4\n  }'));
+    // The TCP-only copy of the DNAT comes first (see balancerRules: nft 1.0.6 ties the map's first reader to TCP).
+    const dnat = 'dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 2 map @vip-cluster-endpoints-4';
+    assert.ok(text.includes(`  chain bal-vip4-cluster-outside-2 {\n    ip saddr != @cluster-cidrs-4 meta mark set meta mark | 0x4000\n    meta l4proto tcp ${dnat}\n    ${dnat}\n  }`));
     assert.ok(text.includes('172.16.0.10 . tcp . 80 . 0 : 10.1.1.5 . 8080'));
     assert.ok(text.includes('172.16.0.10 . tcp . 80 . 1 : 10.1.2.7 . 8080'));
   });
@@ -117,8 +119,10 @@ describe('NftablesProxyBackend with a recording runner', () => {
         'add chain inet kube-router-proxy bal-vip4-cluster-outside-3',
         'add chain inet kube-router-proxy bal-np4-cluster-always-3',
         'add rule inet kube-router-proxy bal-vip4-cluster-outside-3 ip saddr != @cluster-cidrs-4 meta mark set meta mark | 0x4000',
+        'add rule inet kube-router-proxy bal-vip4-cluster-outside-3 meta l4proto tcp dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 3 map @vip-cluster-endpoints-4',
         'add rule inet kube-router-proxy bal-vip4-cluster-outside-3 dnat ip to ip daddr . meta l4proto . th dport . numgen random mod 3 map @vip-cluster-endpoints-4',
         'add rule inet kube-router-proxy bal-np4-cluster-always-3 meta mark set meta mark | 0x4000',
+        'add rule inet kube-router-proxy bal-np4-cluster-always-3 meta l4proto tcp dnat ip to meta l4proto . th dport . numgen random mod 3 map @np-cluster-endpoints-4',
         'add rule inet kube-router-proxy bal-np4-cluster-always-3 dnat ip to meta l4proto . th dport . numgen random mod 3 map @np-cluster-endpoints-4',
         'delete element inet kube-router-proxy services-4 { 172.16.0.10 . tcp . 80 }',
         'delete element inet kube-router-proxy nodeports-4 { tcp . 30080 }',
@@ -133,6 +137,28 @@ describe('NftablesProxyBackend with a recording runner', () => {
     );
     // The 2-endpoint ClusterIP balancer stays: the DNS ports still use it.
     assert.ok(!payload.includes('delete chain inet kube-router-proxy bal-vip4-cluster-outside-2'));
+  });
+
+  it('with localhost NodePorts sets route_localnet before the full table (127.0.0.1 a NodePort address), not on incremental syncs', async () => {
+    const runner = new RecordingCommandRunner();
+    const backend = new NftablesProxyBackend(runner);
+    await backend.sync(proxyPlanWith(proxyServicePorts(), { localhostNodePorts: true }));
+    assert.deepEqual(runner.calls.map((call) => [call.command, ...call.args].join(' ')), ['sysctl -q -w net.ipv4.conf.all.route_localnet=1', 'nft -f -']);
+    const payload = runner.calls[1]!.input ?? '';
+    assert.ok(payload.includes('meta nfproto ipv4 fib daddr type local meta l4proto . th dport vmap @nodeports-4'), 'loopback is not excluded');
+    assert.ok(payload.includes('  set nodeport-addrs-4 {\n    type ipv4_addr;\n    elements = { 192.168.50.11,\n      127.0.0.1 }'));
+    await backend.sync(proxyPlanWith(withWebEndpoints(['10.1.1.5', '10.1.2.7', '10.1.2.9']), { localhostNodePorts: true }));
+    assert.deepEqual(runner.calls.slice(2).map((call) => call.command), ['nft']);
+  });
+
+  it('keeps the previous plan when route_localnet cannot be set, and sends no table', async () => {
+    const runner = new RecordingCommandRunner();
+    runner.respond((call) => (call.command === 'sysctl' ? { exitCode: 255, stderr: 'sysctl: permission denied' } : undefined));
+    const backend = new NftablesProxyBackend(runner);
+    await backend.sync(proxyPlan());
+    await assert.rejects(backend.sync(proxyPlanWith(proxyServicePorts(), { localhostNodePorts: true })), BackendError);
+    assert.equal((await backend.describe()).plan?.settings.localhostNodePorts, false);
+    assert.deepEqual(runner.calls.map((call) => call.command), ['nft', 'sysctl']);
   });
 
   it('keeps the previous plan and objects when the transaction is rejected, and retries the same change', async () => {

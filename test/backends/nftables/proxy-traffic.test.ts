@@ -195,4 +195,17 @@ describe('nftables proxy with real traffic (root, namespaces of its own)', funct
     const answers = await probe(pods[2]!, '172.16.0.10', 80, 40);
     assert.ok(answers.includes(`${P0} ${P2}`), answers.join(' | '));
   });
+
+  it('serves a NodePort on 127.0.0.1 only with localhost NodePorts, setting route_localnet in the node namespace, masqueraded', async () => {
+    // Off (the plan above): loopback is not a NodePort address, nothing listens there: refused.
+    assert.deepEqual(await probe(node, '127.0.0.1', 30080, 1), ['ECONNREFUSED']);
+    const localhost = labPlan();
+    await backend.sync({ ...localhost, settings: { ...localhost.settings, localhostNodePorts: true } });
+    const { stdout } = await inNs(node, 'sysctl', '-n', 'net.ipv4.conf.all.route_localnet');
+    assert.equal(stdout.trim(), '1');
+    // Without route_localnet the DNATed packet from 127.0.0.1 is dropped as a martian (a timeout).
+    const answers = await probe(node, '127.0.0.1', 30080, 10);
+    assert.ok(answers.every((answer) => answer === `${P0} 10.1.1.1` || answer === `${P1} 10.1.1.1`), answers.join(' | '));
+    await backend.sync(labPlan());
+  });
 });

@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import type { ProgrammedState, SyncOptions } from '../../../core/backend/backend.js';
 import type { ProxyBackend } from '../../../core/backend/concern-backends.js';
 import type { ProxyPlan } from '../../../core/plan/proxy-plan.js';
-import type { SyncReport } from '../../../core/plan/sync-report.js';
+import type { SyncPayloadSize, SyncReport } from '../../../core/plan/sync-report.js';
 import type { CommandRunner } from '../../../core/ports/command-runner.js';
+import { changedElements, fullTableElements, payloadLines } from './payload-size.js';
 import { PROXY_TABLE_REF } from './proxy-names.js';
 import { renderServicePort } from './service-port-render.js';
 import { tableSkeleton } from './table-skeleton.js';
@@ -36,8 +37,11 @@ export interface NftablesProxyTransaction {
  * transaction changes nothing in the kernel and rejects with the runner's `BackendError`; the
  * remembered plan and objects stay the previous ones.
  *
- * Not implemented yet: localhost NodePorts need `net.ipv4.conf.*.route_localnet=1`, which this
- * backend does not set; health check node ports are served elsewhere.
+ * Localhost NodePorts (`settings.localhostNodePorts`, IPv4 only): NodePorts also answer on
+ * 127.0.0.1, masqueraded like every NodePort packet from the node. The kernel routes a packet
+ * from 127.0.0.0/8 to a pod only with `net.ipv4.conf.all.route_localnet=1`, so every full sync
+ * of such a plan sets it in the namespace programmed first (as kube-proxy's iptables mode does,
+ * and like it, cleanup leaves it set). Health check node ports are served elsewhere.
  */
 export class NftablesProxyBackend implements ProxyBackend {
   /** Always `nftables`. */
@@ -48,6 +52,8 @@ export class NftablesProxyBackend implements ProxyBackend {
   #byPort = new Map<string, readonly TableObject[]>();
   #skipped = new Map<string, readonly string[]>();
   #last: NftablesProxyTransaction | undefined;
+  /** What the sync under way has sent so far. */
+  #sent: Required<SyncPayloadSize> = { lines: 0, elements: 0 };
 
   /**
    * @param runner runs `nft` (inside the node's namespace when it is a `NetnsCommandRunner`)
@@ -68,6 +74,11 @@ export class NftablesProxyBackend implements ProxyBackend {
     const started = performance.now();
     const previous = this.#programmed;
     const { full, changes, removed } = proxySyncScope(previous, plan, options);
+    this.#sent = { lines: 0, elements: 0 };
+    if (full && plan.settings.localhostNodePorts) {
+      // DNAT from 127.0.0.1 to a pod: without route_localnet the kernel drops the packet as a martian.
+      await this.runner.run('sysctl', ['-q', '-w', 'net.ipv4.conf.all.route_localnet=1']);
+    }
     if (full) await this.#syncFull(plan);
     else await this.#syncIncremental(plan, changes.changed, changes.removed);
     this.#programmed = plan;
@@ -79,6 +90,7 @@ export class NftablesProxyBackend implements ProxyBackend {
       removed,
       unchanged: plan.servicePorts.size - changes.changed.length,
       durationSeconds: (performance.now() - started) / 1000,
+      payload: this.#sent,
     };
   }
 
@@ -91,11 +103,13 @@ export class NftablesProxyBackend implements ProxyBackend {
       const rendered = renderServicePort(port);
       byPort.set(port.key, rendered.objects);
       if (rendered.skipped.length > 0) skipped.set(port.key, rendered.skipped);
-      all.push(...rendered.objects);
+      for (const object of rendered.objects) all.push(object);
     }
-    const staged = store.stage([], all);
-    const payload = deleteTableCommands() + fullTableText(tableSkeleton(plan.settings), store.objectsOf(staged));
-    await this.#send({ full: true, payload });
+    const staged = store.stageAll(all);
+    const objects = staged.changes.added;
+    const skeleton = tableSkeleton(plan.settings);
+    const payload = deleteTableCommands() + fullTableText(skeleton, objects);
+    await this.#send({ full: true, payload }, fullTableElements(skeleton, objects));
     staged.commit();
     this.#objects = store;
     this.#byPort = byPort;
@@ -120,7 +134,7 @@ export class NftablesProxyBackend implements ProxyBackend {
     for (const key of removed) byPort.set(key, undefined);
     const staged = this.#objects.stage(released, taken);
     const payload = incrementalCommands(staged.changes);
-    if (payload !== '') await this.#send({ full: false, payload });
+    if (payload !== '') await this.#send({ full: false, payload }, changedElements(staged.changes));
     staged.commit();
     for (const [key, objects] of byPort) {
       if (objects === undefined) this.#byPort.delete(key);
@@ -131,9 +145,10 @@ export class NftablesProxyBackend implements ProxyBackend {
     this.#reportSkips(skipped.values());
   }
 
-  async #send(transaction: NftablesProxyTransaction): Promise<void> {
+  async #send(transaction: NftablesProxyTransaction, elements = 0): Promise<void> {
     this.#last = transaction;
     await this.runner.run('nft', ['-f', '-'], { input: transaction.payload });
+    this.#sent = { lines: this.#sent.lines + payloadLines(transaction.payload), elements: this.#sent.elements + elements };
   }
 
   #reportSkips(groups: Iterable<readonly string[]>): void {

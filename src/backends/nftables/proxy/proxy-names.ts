@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IPFamily } from '../../../core/model/index.js';
 
 /** The one table the nftables proxy owns: `table inet kube-router-proxy` (IPv4 and IPv6). */
@@ -33,7 +33,8 @@ export function addressType(tag: FamilyTag): 'ipv4_addr' | 'ipv6_addr' {
  * chose (namespace, name, port name) ever reaches an nft payload.
  */
 export function servicePortId(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+  // The one-shot hash: a full render hashes every service port's key.
+  return hash('sha256', key, 'hex').slice(0, 12);
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
@@ -41,9 +42,11 @@ const IPV6 = /^[0-9a-fA-F:.]{2,45}$/;
 
 /** True when `text` is an address (or CIDR with `cidr`) of the family, safe to place in a payload. */
 export function isAddressText(text: string, tag: FamilyTag, cidr = false): boolean {
-  const [address, prefix, ...rest] = text.split('/');
-  if (address === undefined || rest.length > 0) return false;
-  if (prefix !== undefined) {
+  // Every endpoint of a full render comes here: plain addresses are tested without splitting.
+  const slash = text.indexOf('/');
+  const address = slash === -1 ? text : text.slice(0, slash);
+  if (slash !== -1) {
+    const prefix = text.slice(slash + 1);
     if (!cidr || !/^\d{1,3}$/.test(prefix) || Number(prefix) > (tag === '6' ? 128 : 32)) return false;
   }
   return tag === '6' ? IPV6.test(address) && address.includes(':') : IPV4.test(address);

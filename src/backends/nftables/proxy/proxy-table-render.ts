@@ -11,13 +11,28 @@ export function planObjects(plan: ProxyPlan): TableObject[] {
   return plan.servicePorts.values().flatMap((port) => renderServicePort(port).objects);
 }
 
-function unique(objects: readonly TableObject[]): TableObject[] {
-  const seen = new Map<string, TableObject>();
-  for (const object of objects) {
-    const id = object.kind === 'element' ? `e\0${object.container}\0${object.key}` : `${object.kind}\0${object.name}`;
-    seen.set(id, object);
+/**
+ * Every service port's objects, each once (the last copy at the place of the first), grouped by
+ * kind: the table text lists sets, chains and each container's elements apart, so only the order
+ * within a kind and container matters. Keyed by container and key, not by a joined id string.
+ */
+function uniquePlanObjects(plan: ProxyPlan): TableObject[] {
+  const elements = new Map<string, Map<string, TableObject>>();
+  const named = new Map<string, TableObject>();
+  for (const port of plan.servicePorts.values()) {
+    for (const object of renderServicePort(port).objects) {
+      if (object.kind !== 'element') {
+        named.set(object.kind === 'set' ? `s${object.name}` : `c${object.name}`, object);
+        continue;
+      }
+      let container = elements.get(object.container);
+      if (container === undefined) elements.set(object.container, (container = new Map()));
+      container.set(object.key, object);
+    }
   }
-  return [...seen.values()];
+  const all = [...named.values()];
+  for (const container of elements.values()) for (const object of container.values()) all.push(object);
+  return all;
 }
 
 /**
@@ -28,7 +43,7 @@ function unique(objects: readonly TableObject[]): TableObject[] {
  * ranges and affinity, a filter stage before DNAT and masquerade by mark plus hairpin.
  */
 export function renderProxyTable(plan: ProxyPlan): string {
-  return fullTableText(tableSkeleton(plan.settings), unique(planObjects(plan)));
+  return fullTableText(tableSkeleton(plan.settings), uniquePlanObjects(plan));
 }
 
 /** Deletes the table if it exists, in one transaction. */

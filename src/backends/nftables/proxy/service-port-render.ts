@@ -14,8 +14,26 @@ export interface RenderedServicePort {
 
 /** The endpoint map a balancer of (dispatch, set, family) reads. */
 export function endpointMapName(where: Dispatch, set: EndpointSetName, tag: FamilyTag): string {
-  return `${where}-${set}-endpoints-${tag}`;
+  return ENDPOINT_MAPS[where][set][tag];
 }
+
+type ByTag = Readonly<Record<FamilyTag, string>>;
+const byTag = (name: (tag: FamilyTag) => string): ByTag => ({ '4': name('4'), '6': name('6') });
+
+/**
+ * Container names made once: every element of a render names its container, and one string
+ * object per name (not one per element) keeps renders and what the backend remembers small.
+ */
+const ENDPOINT_MAPS: Readonly<Record<Dispatch, Readonly<Record<EndpointSetName, ByTag>>>> = {
+  vip: { cluster: byTag((tag) => `vip-cluster-endpoints-${tag}`), local: byTag((tag) => `vip-local-endpoints-${tag}`) },
+  np: { cluster: byTag((tag) => `np-cluster-endpoints-${tag}`), local: byTag((tag) => `np-local-endpoints-${tag}`) },
+};
+const NAT_DISPATCH: Readonly<Record<Dispatch, ByTag>> = { vip: byTag((tag) => `services-${tag}`), np: byTag((tag) => `nodeports-${tag}`) };
+const CHECK_DISPATCH: Readonly<Record<Dispatch, ByTag>> = {
+  vip: byTag((tag) => `service-checks-${tag}`),
+  np: byTag((tag) => `nodeport-checks-${tag}`),
+};
+const HAIRPIN: ByTag = byTag((tag) => `hairpin-${tag}`);
 
 /** The shared balancer chain for (dispatch, set, family, masquerade policy, endpoint count). */
 export function balancerChainName(where: Dispatch, set: EndpointSetName, tag: FamilyTag, policy: MasqueradePolicy, count: number): string {
@@ -35,15 +53,45 @@ export function markRules(policy: MasqueradePolicy, tag: FamilyTag): string[] {
   }
 }
 
-/** The rules of a shared balancer chain: mark by policy, then DNAT to slot `numgen mod count`. */
+/**
+ * The rules of a shared balancer chain: mark by policy, then DNAT to slot `numgen mod count`.
+ * The DNAT is written twice, for TCP first: nft 1.0.6 evaluates an endpoint map's typeof (its
+ * value is `ip daddr . tcp dport`) in the first rule of a transaction that reads the map and
+ * adds `meta l4proto tcp` to that rule. Were that rule the only DNAT of its chain, the chain
+ * would DNAT TCP only and let UDP and SCTP pass untouched; as it is, that rule is for TCP
+ * anyway, and the second serves every protocol.
+ */
 export function balancerRules(where: Dispatch, set: EndpointSetName, tag: FamilyTag, policy: MasqueradePolicy, count: number): string[] {
   const ip = addressKeyword(tag);
   const key = where === 'vip' ? `${ip} daddr . meta l4proto . th dport` : 'meta l4proto . th dport';
-  return [...markRules(policy, tag), `dnat ${ip} to ${key} . numgen random mod ${count} map @${endpointMapName(where, set, tag)}`];
+  const dnat = `dnat ${ip} to ${key} . numgen random mod ${count} map @${endpointMapName(where, set, tag)}`;
+  return [...markRules(policy, tag), `meta l4proto tcp ${dnat}`, dnat];
+}
+
+/**
+ * The shared balancer chains made so far, by name: every port of one shape uses the same chain,
+ * so it is one object (not one copy per port) in a render and in what the backend remembers.
+ * Bounded by the shapes (dispatch, set, family, policy) times the largest endpoint count seen.
+ */
+const balancerChains = new Map<string, Extract<TableObject, { kind: 'chain' }>>();
+
+function balancerChain(where: Dispatch, set: EndpointSetName, tag: FamilyTag, policy: MasqueradePolicy, count: number): Extract<TableObject, { kind: 'chain' }> {
+  const name = balancerChainName(where, set, tag, policy, count);
+  let chain = balancerChains.get(name);
+  if (chain === undefined) {
+    chain = Object.freeze({ kind: 'chain', name, rules: Object.freeze(balancerRules(where, set, tag, policy, count)) });
+    balancerChains.set(name, chain);
+  }
+  return chain;
 }
 
 function dnatTarget(endpoint: ProxyEndpoint, tag: FamilyTag): string {
   return tag === '6' ? `[${endpoint.ip}]:${endpoint.port}` : `${endpoint.ip}:${endpoint.port}`;
+}
+
+/** The index of (set, family) in a renderer's per-port caches. */
+function cacheSlot(set: EndpointSetName, tag: FamilyTag): number {
+  return (set === 'cluster' ? 0 : 2) + (tag === '6' ? 1 : 0);
 }
 
 /** Renders one service port; a fresh instance per call keeps the id and the skip list. */
@@ -58,9 +106,26 @@ class ServicePortRenderer {
     this.protocol = port.protocol.toLowerCase();
   }
 
+  /** The usable endpoints of (set, family), filtered once per port: frontends of a family share them. */
+  readonly #usable: (ProxyEndpoint[] | undefined)[] = [];
+  /** Their endpoint map values (`ip . port`), likewise. */
+  readonly #targets: (string[] | undefined)[] = [];
+
   endpoints(set: EndpointSetName, tag: FamilyTag): ProxyEndpoint[] {
+    const slot = cacheSlot(set, tag);
+    const cached = this.#usable[slot];
+    if (cached !== undefined) return cached;
     const all = set === 'cluster' ? this.port.clusterEndpoints : this.port.localEndpoints;
-    return all.filter((endpoint) => familyTag(endpoint.family) === tag && isAddressText(endpoint.ip, tag) && isPort(endpoint.port));
+    const usable = all.filter((endpoint) => familyTag(endpoint.family) === tag && isAddressText(endpoint.ip, tag) && isPort(endpoint.port));
+    this.#usable[slot] = usable;
+    return usable;
+  }
+
+  targets(set: EndpointSetName, tag: FamilyTag): string[] {
+    const slot = cacheSlot(set, tag);
+    let targets = this.#targets[slot];
+    if (targets === undefined) this.#targets[slot] = targets = this.endpoints(set, tag).map((endpoint) => `${endpoint.ip} . ${endpoint.port}`);
+    return targets;
   }
 
   frontendKey(frontend: ProxyFrontend): string {
@@ -76,12 +141,13 @@ class ServicePortRenderer {
     if (this.port.affinityTimeoutSeconds !== undefined) return this.affinity(frontend, index, set, policy, endpoints);
     const where: Dispatch = frontend.kind === 'NodePort' ? 'np' : 'vip';
     const key = this.frontendKey(frontend);
-    endpoints.forEach((endpoint, slot) =>
-      this.objects.push({ kind: 'element', container: endpointMapName(where, set, tag), key: `${key} . ${slot}`, value: `${endpoint.ip} . ${endpoint.port}` }),
-    );
-    const chain = balancerChainName(where, set, tag, policy, endpoints.length);
-    this.objects.push({ kind: 'chain', name: chain, rules: balancerRules(where, set, tag, policy, endpoints.length) });
-    return `goto ${chain}`;
+    const container = endpointMapName(where, set, tag);
+    const prefix = `${key} . `;
+    const targets = this.targets(set, tag);
+    for (let slot = 0; slot < targets.length; slot++) this.objects.push({ kind: 'element', container, key: prefix + slot, value: targets[slot] });
+    const chain = balancerChain(where, set, tag, policy, endpoints.length);
+    this.objects.push(chain);
+    return `goto ${chain.name}`;
   }
 
   /**
@@ -155,8 +221,8 @@ class ServicePortRenderer {
     const key = this.frontendKey(frontend);
     const nat = this.natVerdict(frontend, index);
     const check = this.checkVerdict(frontend, index, nat !== undefined);
-    if (check !== undefined) this.objects.push({ kind: 'element', container: `${where === 'np' ? 'nodeport' : 'service'}-checks-${tag}`, key, value: check });
-    if (nat !== undefined) this.objects.push({ kind: 'element', container: `${where === 'np' ? 'nodeports' : 'services'}-${tag}`, key, value: nat });
+    if (check !== undefined) this.objects.push({ kind: 'element', container: CHECK_DISPATCH[where][tag], key, value: check });
+    if (nat !== undefined) this.objects.push({ kind: 'element', container: NAT_DISPATCH[where][tag], key, value: nat });
   }
 
   /** Hairpin pairs: only this node's endpoints can send to their own service through this node. */
@@ -165,7 +231,7 @@ class ServicePortRenderer {
     for (const endpoint of [...this.port.clusterEndpoints, ...this.port.localEndpoints]) {
       const tag = familyTag(endpoint.family);
       if (endpoint.local && isAddressText(endpoint.ip, tag)) {
-        this.objects.push({ kind: 'element', container: `hairpin-${tag}`, key: `${endpoint.ip} . ${endpoint.ip}` });
+        this.objects.push({ kind: 'element', container: HAIRPIN[tag], key: `${endpoint.ip} . ${endpoint.ip}` });
       }
     }
   }

@@ -45,14 +45,64 @@ export interface ObjectChanges {
 }
 
 /**
+ * Objects by identity without a joined id string per element: elements by container, then key;
+ * sets and chains by kind and name. A full table holds about ten elements per service port, so
+ * this is most of what the backend remembers.
+ */
+class ObjectIndex<V> {
+  readonly #elements = new Map<string, Map<string, V>>();
+  readonly #named = new Map<string, V>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get(object: TableObject): V | undefined {
+    return object.kind === 'element' ? this.#elements.get(object.container)?.get(object.key) : this.#named.get(namedId(object));
+  }
+
+  set(object: TableObject, value: V): void {
+    let map: Map<string, V>;
+    let key: string;
+    if (object.kind === 'element') {
+      let container = this.#elements.get(object.container);
+      if (container === undefined) this.#elements.set(object.container, (container = new Map()));
+      map = container;
+      key = object.key;
+    } else {
+      map = this.#named;
+      key = namedId(object);
+    }
+    if (!map.has(key)) this.#size++;
+    map.set(key, value);
+  }
+
+  delete(object: TableObject): void {
+    const map = object.kind === 'element' ? this.#elements.get(object.container) : this.#named;
+    if (map?.delete(object.kind === 'element' ? object.key : namedId(object))) this.#size--;
+  }
+
+  /** Sets and chains in insertion order, then each container's elements in insertion order. */
+  *values(): IterableIterator<V> {
+    yield* this.#named.values();
+    for (const container of this.#elements.values()) yield* container.values();
+  }
+}
+
+function namedId(object: Extract<TableObject, { kind: 'set' | 'chain' }>): string {
+  return object.kind === 'set' ? `s${object.name}` : `c${object.name}`;
+}
+
+/**
  * The objects programmed in the kernel with their reference counts. A sync computes its changes
  * on an overlay ({@link ObjectStore.stage}) and commits it only once the kernel accepted the
  * transaction, so a rejected sync leaves the store equal to the kernel.
  */
 export class ObjectStore {
-  #objects = new Map<string, StoredObject>();
+  #objects = new ObjectIndex<StoredObject>();
 
-  /** Every stored object, in insertion order. */
+  /** Every stored object: sets and chains, then elements by container. */
   objects(): TableObject[] {
     return [...this.#objects.values()].map((stored) => stored.object);
   }
@@ -69,7 +119,27 @@ export class ObjectStore {
 
   /** Forgets everything (after cleanup, or before a full rewrite). */
   clear(): void {
-    this.#objects.clear();
+    this.#objects = new ObjectIndex();
+  }
+
+  /**
+   * The changes of replacing everything stored with `taken` (a full rewrite, which recreates the
+   * table): every distinct object is added, the last copy of a duplicate at the place of the
+   * first, and everything stored before counts as removed. Built straight into the index that
+   * {@link StagedObjects.commit} installs, without an overlay.
+   */
+  stageAll(taken: readonly TableObject[]): StagedObjects {
+    const next = new ObjectIndex<StoredObject>();
+    for (const object of taken) next.set(object, { object, refs: (next.get(object)?.refs ?? 0) + 1 });
+    const added: TableObject[] = [];
+    for (const stored of next.values()) added.push(stored.object);
+    const removed = this.objects();
+    return {
+      changes: { added, rewritten: [], removed },
+      commit: () => {
+        this.#objects = next;
+      },
+    };
   }
 
   /**
@@ -77,24 +147,28 @@ export class ObjectStore {
    * with `taken` (by those that changed or arrived), and the overlay to commit.
    */
   stage(released: readonly TableObject[], taken: readonly TableObject[]): StagedObjects {
-    const overlay = new Map<string, StoredObject | undefined>();
-    const current = (id: string) => (overlay.has(id) ? overlay.get(id) : this.#objects.get(id));
+    // The overlay is as small as the change; it keeps first-touch order, which orders the commands.
+    const overlay = new Map<string, { readonly target: TableObject; readonly next: StoredObject | undefined }>();
+    const current = (id: string, object: TableObject) => {
+      const staged = overlay.get(id);
+      return staged !== undefined ? staged.next : this.#objects.get(object);
+    };
     for (const object of released) {
       const id = objectId(object);
-      const stored = current(id);
+      const stored = current(id, object);
       if (stored === undefined) continue;
-      overlay.set(id, stored.refs <= 1 ? undefined : { object: stored.object, refs: stored.refs - 1 });
+      overlay.set(id, { target: object, next: stored.refs <= 1 ? undefined : { object: stored.object, refs: stored.refs - 1 } });
     }
     for (const object of taken) {
       const id = objectId(object);
-      const stored = current(id);
-      overlay.set(id, { object, refs: (stored?.refs ?? 0) + 1 });
+      const stored = current(id, object);
+      overlay.set(id, { target: object, next: { object, refs: (stored?.refs ?? 0) + 1 } });
     }
     const added: TableObject[] = [];
     const removed: TableObject[] = [];
     const rewritten: { before: TableObject; after: TableObject }[] = [];
-    for (const [id, next] of overlay) {
-      const before = this.#objects.get(id)?.object;
+    for (const { target, next } of overlay.values()) {
+      const before = this.#objects.get(target)?.object;
       if (before === undefined && next !== undefined) added.push(next.object);
       else if (before !== undefined && next === undefined) removed.push(before);
       else if (before !== undefined && next !== undefined && objectBody(before) !== objectBody(next.object)) {
@@ -104,10 +178,10 @@ export class ObjectStore {
     return { changes: { added, rewritten, removed }, commit: () => this.#commit(overlay) };
   }
 
-  #commit(overlay: Map<string, StoredObject | undefined>): void {
-    for (const [id, next] of overlay) {
-      if (next === undefined) this.#objects.delete(id);
-      else this.#objects.set(id, next);
+  #commit(overlay: Map<string, { readonly target: TableObject; readonly next: StoredObject | undefined }>): void {
+    for (const { target, next } of overlay.values()) {
+      if (next === undefined) this.#objects.delete(target);
+      else this.#objects.set(target, next);
     }
   }
 }

@@ -24,23 +24,57 @@ export function deleteTableCommands(): string {
 
 /** The whole table as one `table inet ... { }` block: skeleton, then every service port's objects. */
 export function fullTableText(skeleton: TableSkeleton, objects: readonly TableObject[]): string {
-  const elements = groupElements(objects, elementText);
-  const lines = [`table ${PROXY_TABLE_REF} {`];
-  for (const container of skeleton.containers) {
-    const list = [...container.elements, ...(elements.get(container.name) ?? [])];
-    lines.push(`  ${container.kind} ${container.name} {`, `    ${container.declaration}`);
-    if (list.length > 0) lines.push(`    elements = { ${list.join(',\n      ')} }`);
-    lines.push('  }');
-  }
-  for (const object of objects) if (object.kind === 'set') lines.push(`  set ${object.name} { ${object.declaration} }`);
+  // A full table has about ten objects per service port: one pass over them, every piece of
+  // text pushed to one array joined once, with no string per element or line in between.
+  const elements = new Map<string, TableObject[]>();
+  const sets: TableObject[] = [];
+  const chains: TableObject[] = [];
   for (const object of objects) {
-    if (object.kind === 'chain') lines.push(`  chain ${object.name} {`, ...object.rules.map((rule) => `    ${rule}`), '  }');
+    if (object.kind === 'element') {
+      let list = elements.get(object.container);
+      if (list === undefined) elements.set(object.container, (list = []));
+      list.push(object);
+    } else if (object.kind === 'set') sets.push(object);
+    else chains.push(object);
+  }
+  const parts: string[] = [`table ${PROXY_TABLE_REF} {\n`];
+  for (const container of skeleton.containers) {
+    parts.push('  ', container.kind, ' ', container.name, ' {\n    ', container.declaration, '\n');
+    const own = elements.get(container.name) ?? [];
+    if (container.elements.length + own.length > 0) {
+      parts.push('    elements = { ');
+      let first = true;
+      for (const element of container.elements) {
+        if (!first) parts.push(',\n      ');
+        parts.push(element);
+        first = false;
+      }
+      for (const object of own) {
+        if (object.kind !== 'element') continue;
+        if (!first) parts.push(',\n      ');
+        if (object.value === undefined) parts.push(object.key);
+        else parts.push(object.key, ' : ', object.value);
+        first = false;
+      }
+      parts.push(' }\n');
+    }
+    parts.push('  }\n');
+  }
+  for (const object of sets) if (object.kind === 'set') parts.push('  set ', object.name, ' { ', object.declaration, ' }\n');
+  for (const object of chains) {
+    if (object.kind !== 'chain') continue;
+    parts.push('  chain ', object.name, ' {\n');
+    for (const rule of object.rules) parts.push('    ', rule, '\n');
+    parts.push('  }\n');
   }
   for (const chain of skeleton.chains) {
-    lines.push(`  chain ${chain.name} {`, ...(chain.base ? [`    ${chain.base}`] : []), ...chain.rules.map((rule) => `    ${rule}`), '  }');
+    parts.push('  chain ', chain.name, ' {\n');
+    if (chain.base) parts.push('    ', chain.base, '\n');
+    for (const rule of chain.rules) parts.push('    ', rule, '\n');
+    parts.push('  }\n');
   }
-  lines.push('}');
-  return `${lines.join('\n')}\n`;
+  parts.push('}\n');
+  return parts.join('');
 }
 
 /**
