@@ -35,6 +35,22 @@ export interface DataplaneTraceResult {
  */
 export const DATAPLANE_TRACE_TRIES = 60;
 
+/** The chance a trace may leave an endpoint unseen: 1e-5, as {@link DATAPLANE_TRACE_TRIES} for 5 endpoints. */
+const MISSED_ENDPOINT_CHANCE = 1e-5;
+
+/**
+ * Connections enough for every one of `endpoints` equally likely endpoints to answer at least
+ * once but with a chance below 1e-5 (`n * (1 - 1/n)^tries`), and never fewer than `least`
+ * (a trace that must see a masquerade or a drop on several connections): 1 endpoint needs
+ * `least`, 2 need 18, 3 need 32, 5 need 59.
+ */
+export function traceTriesFor(endpoints: number, least = 8): number {
+  if (!Number.isInteger(endpoints) || endpoints < 0) throw new RangeError(`endpoints must be a count, not ${endpoints}`);
+  if (endpoints <= 1) return least;
+  const needed = Math.ceil(Math.log(MISSED_ENDPOINT_CHANCE / endpoints) / Math.log(1 - 1 / endpoints));
+  return Math.max(least, needed);
+}
+
 /** Who in the lab owns `ip`: a pod key, `node:NAME` or `client`. */
 export function ownerOf(topology: LabTopology, ip: string): string {
   const address = canonicalAddress(ip);
@@ -88,11 +104,13 @@ export function traceOf(topology: LabTopology, query: DataplaneTraceQuery, sourc
   const refused = results.filter((result) => result.error === 'refused').length;
   const counts = new Map<string, number>();
   let masquerade = false;
+  const seen = new Set<string>();
   for (const result of answered) {
     const ip = podAddress(topology, result.answeredBy as string, query.to) ?? query.to;
     const port = result.servedPort ?? query.port;
     const endpoint = ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
     counts.set(endpoint, (counts.get(endpoint) ?? 0) + 1);
+    if (result.sourceSeen !== undefined) seen.add(canonicalAddress(hostOf(result.sourceSeen)));
     if (result.sourceSeen !== undefined && canonicalAddress(hostOf(result.sourceSeen)) !== canonicalAddress(query.from)) masquerade = true;
   }
   const direct = [...counts.keys()].every((endpoint) => canonicalAddress(hostOf(endpoint)) === canonicalAddress(query.to) && endpoint.endsWith(`:${query.port}`));
@@ -101,6 +119,9 @@ export function traceOf(topology: LabTopology, query: DataplaneTraceQuery, sourc
     explain.push(`answered ${answered.length}: ${[...counts].map(([endpoint, count]) => `${endpoint} ${count}`).join(', ')}`);
     if (direct) explain.push('the destination itself answered: no DNAT');
     if (masquerade) explain.push('an endpoint saw a source other than the sender: masqueraded');
+    // A masquerade to the address the packet already has (node traffic leaving by the node's
+    // own address) cannot be seen: the sources tell what the endpoints saw.
+    if (seen.size > 0) explain.push(`sources the endpoints saw: ${[...seen].sort().join(', ')}`);
     return { verdict: 'ACCEPT', backends: direct ? [] : [...counts.keys()].sort(), masquerade, explain };
   }
   if (refused > 0) {

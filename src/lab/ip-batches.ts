@@ -95,6 +95,9 @@ export function podVethLines(node: LabNodePlan, pods: readonly LabPodPlan[]): st
   for (const pod of pods.filter((candidate) => candidate.node === node.name && !candidate.hostNetwork)) {
     lines.push(`link add ${pod.hostInterface} type veth peer name ${PRIMARY_INTERFACE} netns ${pod.netns}`);
     lines.push(`link set ${pod.hostInterface} master ${NODE_BRIDGE} up`);
+    // Hairpin, as kube-router sets it on its bridge ports: a pod's packet to its own service,
+    // DNATed back to the pod, is bridged out of the port it came in by.
+    lines.push(`link set ${pod.hostInterface} type bridge_slave hairpin on`);
   }
   return lines;
 }
