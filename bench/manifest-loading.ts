@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
@@ -44,6 +44,8 @@ async function generate(path: string, megabytes: number, format: 'json' | 'yaml'
 
 interface Measured {
   readonly ms: number;
+  /** CPU time (user + system) of the step: less inflated than wall time on a busy machine. */
+  readonly cpuMs: number;
   readonly maxRssMiB: number;
   readonly objects: number;
 }
@@ -51,6 +53,7 @@ interface Measured {
 /** In the child: one measurement of one file. */
 async function measureOne(mode: string, path: string): Promise<Measured> {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   let objects = 0;
   if (mode === 'reader') {
     readManifestText(readFileSync(path, 'utf8'), path, { object: () => objects++, problem: () => undefined });
@@ -58,7 +61,8 @@ async function measureOne(mode: string, path: string): Promise<Measured> {
     objects = (await loadCluster([path])).snapshot.pods().length;
   }
   const ms = performance.now() - started;
-  return { ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, objects };
+  const cpu = process.cpuUsage(cpuStarted);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, objects };
 }
 
 const self = fileURLToPath(import.meta.url);
@@ -72,8 +76,10 @@ if (process.argv[2] === '--one') {
       ['pods-200.json', 200, 'json'],
       ['pods-50.yaml', 50, 'yaml'],
     ];
-    console.log('| file | pods | step | seconds | s per MB | peak RSS MiB |');
-    console.log('| --- | ---: | --- | ---: | ---: | ---: |');
+    const load = (): string => loadavg().map((value) => value.toFixed(1)).join(' ');
+    console.log(`load average before: ${load()}`);
+    console.log('| file | pods | step | seconds | s per MB | CPU seconds | peak RSS MiB |');
+    console.log('| --- | ---: | --- | ---: | ---: | ---: | ---: |');
     for (const [name, megabytes, format] of files) {
       const path = join(dir, name);
       const pods = await generate(path, megabytes, format);
@@ -83,10 +89,12 @@ if (process.argv[2] === '--one') {
         const measured = JSON.parse(output.trim().split('\n').pop()!) as Measured;
         if (measured.objects !== pods) throw new Error(`${name}: expected ${pods} pods, read ${measured.objects}`);
         const seconds = measured.ms / 1000;
-        console.log(`| ${name} (${sizeMB.toFixed(0)} MB) | ${pods} | ${mode} | ${seconds.toFixed(1)} | ${(seconds / sizeMB).toFixed(3)} | ${measured.maxRssMiB.toFixed(0)} |`);
+        const cpuSeconds = (measured.cpuMs / 1000).toFixed(1);
+        console.log(`| ${name} (${sizeMB.toFixed(0)} MB) | ${pods} | ${mode} | ${seconds.toFixed(1)} | ${(seconds / sizeMB).toFixed(3)} | ${cpuSeconds} | ${measured.maxRssMiB.toFixed(0)} |`);
       }
       await rm(path);
     }
+    console.log(`load average after: ${load()}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -37,6 +37,12 @@ const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 
+/** The index of the next `search` in `text` from `from`, or the text's length when there is none. */
+function nextIndexOf(text: string, search: string, from: number): number {
+  const found = text.indexOf(search, from);
+  return found < 0 ? text.length : found;
+}
+
 function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
@@ -68,6 +74,8 @@ export function scanJsonList(text: string): ScannedJsonList | undefined {
   // Depth-2 state inside `items`: where the current item started.
   let itemStart = -1;
   let itemLine = 0;
+  let nextBackslash = -1;
+  let nextNewline = -1;
   for (; index < length; index++) {
     const code = text.charCodeAt(index);
     if (code === NEWLINE) {
@@ -81,17 +89,27 @@ export function scanJsonList(text: string): ScannedJsonList | undefined {
     }
     if (code === QUOTE) {
       const start = index;
-      index++;
-      while (index < length) {
-        const inner = text.charCodeAt(index);
-        if (inner === BACKSLASH) index += 2;
-        else if (inner === QUOTE) break;
-        else {
-          if (inner === NEWLINE) line++;
-          index++;
+      // Most strings hold neither an escape nor a newline: the closing quote is found
+      // natively, and only a string with a backslash or a newline is walked character by
+      // character. The next backslash and newline are remembered until the scan passes them.
+      const close = text.indexOf('"', index + 1);
+      if (nextBackslash <= index) nextBackslash = nextIndexOf(text, '\\', index + 1);
+      if (nextNewline <= index) nextNewline = nextIndexOf(text, '\n', index + 1);
+      if (close >= 0 && close < nextBackslash && close < nextNewline) {
+        index = close;
+      } else {
+        index++;
+        while (index < length) {
+          const inner = text.charCodeAt(index);
+          if (inner === BACKSLASH) index += 2;
+          else if (inner === QUOTE) break;
+          else {
+            if (inner === NEWLINE) line++;
+            index++;
+          }
         }
+        if (index >= length) return undefined;
       }
-      if (index >= length) return undefined;
       if (depth === 1 && expectKey) {
         try {
           key = JSON.parse(text.slice(start, index + 1)) as string;

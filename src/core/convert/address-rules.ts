@@ -22,12 +22,19 @@ interface SpecialRange {
   readonly what: string;
 }
 
+const IPV4_LOOPBACK = 'loopback (127.0.0.0/8)';
+const IPV4_LINK_LOCAL = 'link-local (169.254.0.0/16)';
+const IPV4_MULTICAST = 'multicast (224.0.0.0/4)';
+
+/** Canonical dotted decimal (what `parseIP` returns), capturing the first two octets. */
+const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 const SPECIAL_RANGES: readonly SpecialRange[] = [
-  { cidr: ipaddr.parseCIDR('127.0.0.0/8'), what: 'loopback (127.0.0.0/8)' },
+  { cidr: ipaddr.parseCIDR('127.0.0.0/8'), what: IPV4_LOOPBACK },
   { cidr: ipaddr.parseCIDR('::1/128'), what: 'loopback (::1)' },
-  { cidr: ipaddr.parseCIDR('169.254.0.0/16'), what: 'link-local (169.254.0.0/16)' },
+  { cidr: ipaddr.parseCIDR('169.254.0.0/16'), what: IPV4_LINK_LOCAL },
   { cidr: ipaddr.parseCIDR('fe80::/10'), what: 'link-local (fe80::/10)' },
-  { cidr: ipaddr.parseCIDR('224.0.0.0/4'), what: 'multicast (224.0.0.0/4)' },
+  { cidr: ipaddr.parseCIDR('224.0.0.0/4'), what: IPV4_MULTICAST },
   { cidr: ipaddr.parseCIDR('ff00::/8'), what: 'multicast (ff00::/8)' },
 ];
 
@@ -37,6 +44,16 @@ const SPECIAL_RANGES: readonly SpecialRange[] = [
  */
 export function nonUnicastAddressReason(ip: ParsedIP): string | undefined {
   if (ip.text === '0.0.0.0' || ip.text === '::') return `${ip.text} is the unspecified address`;
+  const dotted = CANONICAL_IPV4.exec(ip.text);
+  if (dotted !== null) {
+    // The common case, decided from the first two octets without parsing the address again.
+    const first = Number(dotted[1]);
+    const second = Number(dotted[2]);
+    if (first === 127) return `${ip.text} is ${IPV4_LOOPBACK}`;
+    if (first === 169 && second === 254) return `${ip.text} is ${IPV4_LINK_LOCAL}`;
+    if (first >= 224 && first <= 239) return `${ip.text} is ${IPV4_MULTICAST}`;
+    return undefined;
+  }
   const address = ipaddr.parse(ip.text);
   for (const { cidr, what } of SPECIAL_RANGES) {
     if (inRange(address, cidr)) return `${ip.text} is ${what}`;

@@ -54,13 +54,19 @@ export function converted(object: ModelObject, problems: ProblemCollector): Conv
 }
 
 function frozenCopy<T>(value: T): T {
-  if (Array.isArray(value)) return Object.freeze(value.map((entry: unknown) => frozenCopy(entry))) as T;
+  if (Array.isArray(value)) return Object.freeze(value.map(copyEntry)) as T;
   if (typeof value !== 'object' || value === null) return value;
+  const source = value as Record<string, unknown>;
   const result: Record<string, unknown> = {};
-  for (const [key, entry] of Object.entries(value)) {
+  for (const key of Object.keys(source)) {
+    const entry = source[key];
     if (entry !== undefined) setEntry(result, key, frozenCopy(entry));
   }
   return Object.freeze(result) as T;
+}
+
+function copyEntry(entry: unknown): unknown {
+  return frozenCopy(entry);
 }
 
 /** The result for a dropped object; the collector already holds the error that says why. */

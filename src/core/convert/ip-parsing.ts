@@ -36,8 +36,10 @@ const PREFIX_LENGTH = /^(0|[1-9]\d{0,2})$/;
  */
 export function parseIP(text: string): ParseOutcome<ParsedIP> {
   if (IPV4_DOTTED.test(text)) {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(text)) return { ok: false, reason: `${quote(text)} is not a valid IPv4 address` };
-    return { ok: true, value: { text: ipaddr.IPv4.parse(text).toString(), family: 'IPv4' } };
+    // The pattern allows only canonical dotted decimal (no leading zeros), so the text is
+    // already the address's printed form once every octet is at most 255.
+    if (!octetsInRange(text)) return { ok: false, reason: `${quote(text)} is not a valid IPv4 address` };
+    return { ok: true, value: { text, family: 'IPv4' } };
   }
   if (text.includes(':')) {
     if (text.includes('%')) return { ok: false, reason: `${quote(text)} has an IPv6 zone, which is not allowed here` };
@@ -49,6 +51,21 @@ export function parseIP(text: string): ParseOutcome<ParsedIP> {
     return { ok: true, value: { text: address.toString(), family: 'IPv6' } };
   }
   return { ok: false, reason: `${quote(text)} is not a valid IP address` };
+}
+
+/** True when each of the four decimal octets of `text` (already matched by IPV4_DOTTED) is <= 255. */
+function octetsInRange(text: string): boolean {
+  let octet = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46) {
+      octet = 0;
+      continue;
+    }
+    octet = octet * 10 + (code - 48);
+    if (octet > 255) return false;
+  }
+  return true;
 }
 
 /**

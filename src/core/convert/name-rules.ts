@@ -48,9 +48,12 @@ export function dnsSubdomainError(text: string): string | undefined {
  * `_` and `.`, starting and ending with a letter or digit.
  */
 export function qualifiedNameError(text: string): string | undefined {
-  const parts = text.split('/');
-  if (parts.length > 2) return `${quote(text)} is not a qualified name (at most one "/", between a DNS subdomain prefix and a name)`;
-  const [prefix, name] = parts.length === 2 ? [parts[0] ?? '', parts[1] ?? ''] : [undefined, parts[0] ?? ''];
+  const slash = text.indexOf('/');
+  if (slash >= 0 && text.includes('/', slash + 1)) {
+    return `${quote(text)} is not a qualified name (at most one "/", between a DNS subdomain prefix and a name)`;
+  }
+  const prefix = slash >= 0 ? text.slice(0, slash) : undefined;
+  const name = slash >= 0 ? text.slice(slash + 1) : text;
   if (prefix !== undefined && (prefix === '' || dnsSubdomainError(prefix) !== undefined)) {
     return `${quote(text)} is not a qualified name: the prefix before "/" must be a DNS-1123 subdomain`;
   }

@@ -33,9 +33,9 @@ export function objectIdentity(raw: unknown): ObjectIdentity | undefined {
   const known = KNOWN_KINDS.get(kind);
   let namespace = givenNamespace;
   if (known) namespace = known.namespaced ? (givenNamespace ?? DEFAULT_NAMESPACE) : undefined;
-  return {
-    kind,
-    ...(namespace !== undefined ? { namespace } : {}),
-    ...(name !== undefined ? { name } : {}),
-  };
+  // Built by assignment rather than spreads: one object per call, keys in the same order.
+  const identity: { kind: string; namespace?: string; name?: string } = { kind };
+  if (namespace !== undefined) identity.namespace = namespace;
+  if (name !== undefined) identity.name = name;
+  return identity;
 }

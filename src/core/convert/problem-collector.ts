@@ -19,7 +19,8 @@ export interface ProblemSubject {
 export class ProblemCollector {
   // Not readonly only so that rewordingErrors can point a new collector at this one's list.
   private found: Problem[] = [];
-  private reword: (message: string) => string = (message) => message;
+  /** Applied to error messages; none (the message as given) unless made by rewordingErrors. */
+  private reword: ((message: string) => string) | undefined;
 
   /** Problems will name `subject` and carry `origin` (e.g. `file.yaml:12`) when given. */
   constructor(
@@ -36,13 +37,13 @@ export class ProblemCollector {
     const child = new ProblemCollector(this.subject, this.origin);
     const outer = this.reword;
     child.found = this.found;
-    child.reword = (message) => outer(reword(message));
+    child.reword = outer === undefined ? reword : (message) => outer(reword(message));
     return child;
   }
 
   /** Records an error: the object, or the part at `field`, is left out of the model. */
   error(field: FieldPath | string, message: string): void {
-    this.add('error', field, this.reword(message));
+    this.add('error', field, this.reword === undefined ? message : this.reword(message));
   }
 
   /** Records a warning: the value was repaired or defaulted and the object kept. */
@@ -62,7 +63,9 @@ export class ProblemCollector {
 
   /** The number of errors recorded so far (by this collector and those made from it). */
   get errorCount(): number {
-    return this.found.filter((problem) => problem.severity === 'error').length;
+    let count = 0;
+    for (const problem of this.found) if (problem.severity === 'error') count++;
+    return count;
   }
 
   private add(severity: ProblemSeverity, field: FieldPath | string, message: string): void {

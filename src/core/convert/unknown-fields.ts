@@ -15,7 +15,41 @@ import { isRecord, quote } from './raw-values.js';
  * @internal
  */
 export function reportUnknownFields(raw: unknown, shape: FieldShape, problems: ProblemCollector): void {
-  walk(raw, shape, FieldPath.ROOT, problems);
+  // Almost every object has no unknown field: a walk that builds no paths and no messages
+  // says so, and only an object that has one is walked again to report it.
+  if (hasUnknownField(raw, shape)) walk(raw, shape, FieldPath.ROOT, problems);
+}
+
+/** True when {@link walk} would report something: the same decisions, nothing built. */
+function hasUnknownField(value: unknown, shape: FieldShape): boolean {
+  if (Array.isArray(value)) {
+    for (const entry of value as unknown[]) if (hasUnknownField(entry, shape)) return true;
+    return false;
+  }
+  if (!isRecord(value)) return false;
+  for (const key of Object.keys(value)) {
+    const entry = value[key];
+    if (entry === undefined) continue;
+    if (Object.hasOwn(shape.fields, key)) {
+      const inner = shape.fields[key];
+      if (inner && hasUnknownField(entry, inner)) return true;
+      continue;
+    }
+    if (shape.listed === 'complete' || lowerCaseFields(shape).has(key.toLowerCase())) return true;
+  }
+  return false;
+}
+
+/** The lower-cased field names of each shape, computed once per shape. */
+const lowerCaseFieldSets = new WeakMap<FieldShape, ReadonlySet<string>>();
+
+function lowerCaseFields(shape: FieldShape): ReadonlySet<string> {
+  let known = lowerCaseFieldSets.get(shape);
+  if (known === undefined) {
+    known = new Set(Object.keys(shape.fields).map((name) => name.toLowerCase()));
+    lowerCaseFieldSets.set(shape, known);
+  }
+  return known;
 }
 
 function walk(value: unknown, shape: FieldShape, path: FieldPath, problems: ProblemCollector): void {

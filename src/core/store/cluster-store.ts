@@ -251,7 +251,8 @@ export class ClusterStore implements BatchingSink {
       const ref = objectRef(kindKey, key);
       const kind = MODEL_KINDS.has(kindKey) ? (kindKey as ObjectKind) : undefined;
       const existing = kind === undefined ? undefined : this.tables.get(kind, key);
-      const duplicate = this.duplicateProblem(identity, sink, origin, this.tables.origins.get(ref));
+      const previousOrigin = this.tables.origins.get(ref);
+      const duplicate = this.duplicateProblem(identity, sink, origin, previousOrigin);
       if (duplicate === undefined && existing?.resourceVersion !== undefined) {
         if (existing.resourceVersion === resourceVersionOf(raw)) return;
       }
@@ -264,7 +265,7 @@ export class ClusterStore implements BatchingSink {
       if (keptPrevious) problems.push(objectWarning(identity, origin, 'update rejected: the last valid version stays in effect'));
       else if (kind !== undefined) this.storeObject(kind, key, existing, result.object);
       this.setProblems(ref, problems);
-      this.recordOrigin(ref, sink, origin, keptPrevious || result.object !== undefined || problems.length > 0);
+      this.recordOrigin(ref, sink, origin, keptPrevious || result.object !== undefined || problems.length > 0, previousOrigin);
     });
   }
 
@@ -273,16 +274,15 @@ export class ClusterStore implements BatchingSink {
    * origins. Writes only on a change, and shares one record per sink for objects without an
    * origin (informer objects) rather than allocating one each.
    */
-  private recordOrigin(ref: string, sink: SinkState, origin: string | undefined, present: boolean): void {
-    const known = this.tables.origins.get(ref);
+  private recordOrigin(ref: string, sink: SinkState, origin: string | undefined, present: boolean, known: ObjectOrigin | undefined): void {
     // Nothing to tell about an object given to the store itself without an origin (a single
     // informer-like source): skipping the record saves an entry per object.
     if (!present || (origin === undefined && sink === this.directSink)) {
-      if (known !== undefined) this.tables.origins.delete(ref);
+      if (known !== undefined) this.tables.origins.remove(ref);
       return;
     }
     if (known !== undefined && known.origin === origin && known.sink === sink.name) return;
-    this.tables.origins.set(ref, origin === undefined ? sink.withoutOrigin : { origin, sink: sink.name });
+    this.tables.origins.put(ref, origin === undefined ? sink.withoutOrigin : { origin, sink: sink.name });
   }
 
   private storeObject(kind: ObjectKind, key: string, existing: ModelObject | undefined, next: ModelObject | undefined): void {
@@ -291,15 +291,24 @@ export class ClusterStore implements BatchingSink {
       if (existing !== undefined && isDeepStrictEqual({ ...existing, resourceVersion: next.resourceVersion }, next)) {
         // Only the version moved (a status write nobody reads, managed fields): keep the new
         // version for the equal-upsert test, but it is no change for anyone downstream.
-        this.tables.put(deepFreeze(next));
+        this.storeVersion(key, existing, next);
         return;
       }
-      this.tables.put(deepFreeze(next));
+      this.storeVersion(key, existing, next);
       this.pending.touch(kind, key, existing !== undefined, true);
     } else if (existing !== undefined) {
       this.tables.delete(kind, key);
       this.pending.touch(kind, key, true, false);
     }
+  }
+
+  /** Stores `next`, whose kind and identity key `key` held `existing` when the upsert began. */
+  private storeVersion(key: string, existing: ModelObject | undefined, next: ModelObject): void {
+    const frozen = deepFreeze(next);
+    // The converter keys the object as objectIdentity does; should the two ever differ, the
+    // table is asked what the object's own key holds.
+    if (next.key === key) this.tables.replace(frozen, existing);
+    else this.tables.put(frozen);
   }
 
   private applyRemove(raw: RawObject): void {

@@ -3,6 +3,8 @@ import { namespacedKey, SERVICE_NAME_LABEL } from '../model/index.js';
 import { objectRef } from './index-keys.js';
 import type { TableViews } from './store-tables.js';
 
+type MutableProblem = { -readonly [K in keyof Problem]: Problem[K] };
+
 /**
  * Warnings for references to objects the snapshot does not hold: an EndpointSlice whose
  * service does not exist, a pod scheduled on a node that does not exist. The objects stay in
@@ -15,34 +17,37 @@ import type { TableViews } from './store-tables.js';
  */
 export function danglingReferenceProblems(views: TableViews): Problem[] {
   const problems: Problem[] = [];
-  const originOf = (kind: string, key: string): { origin?: string } => {
+  // The origin is added last, by assignment, so each problem is one object with the same keys
+  // in the same order as a literal with a spread `origin` would have.
+  const withOrigin = (problem: MutableProblem, kind: string, key: string): Problem => {
     const origin = views.origins.get(objectRef(kind, key))?.origin;
-    return origin === undefined ? {} : { origin };
+    if (origin !== undefined) problem.origin = origin;
+    return problem;
   };
   for (const slice of views.endpointSlices.values()) {
     const serviceKey = namespacedKey(slice.namespace, slice.serviceName);
     if (views.services.has(serviceKey)) continue;
-    problems.push({
+    const problem: MutableProblem = {
       kind: 'EndpointSlice',
       namespace: slice.namespace,
       name: slice.name,
       field: `metadata.labels["${SERVICE_NAME_LABEL}"]`,
       message: `service ${serviceKey} does not exist`,
       severity: 'warning',
-      ...originOf('EndpointSlice', slice.key),
-    });
+    };
+    problems.push(withOrigin(problem, 'EndpointSlice', slice.key));
   }
   for (const pod of views.pods.values()) {
     if (pod.nodeName === undefined || views.nodes.has(pod.nodeName)) continue;
-    problems.push({
+    const problem: MutableProblem = {
       kind: 'Pod',
       namespace: pod.namespace,
       name: pod.name,
       field: 'spec.nodeName',
       message: `node ${pod.nodeName} does not exist`,
       severity: 'warning',
-      ...originOf('Pod', pod.key),
-    });
+    };
+    problems.push(withOrigin(problem, 'Pod', pod.key));
   }
   return problems;
 }

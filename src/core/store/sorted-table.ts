@@ -20,6 +20,7 @@
  * @module
  */
 import sortedBtree from 'sorted-btree';
+import { bulkLoad } from 'sorted-btree/extended/bulkLoad.js';
 import diffAgainstModule from 'sorted-btree/extended/diffAgainst.js';
 
 // The package is CommonJS with `exports.default` and `__esModule`: Node's ESM loader gives the
@@ -180,6 +181,35 @@ export interface ViewDiff {
 }
 
 /**
+ * How a {@link SortedTable} applies writes. @internal
+ *
+ * - `direct` (the default): each write goes to the tree at once.
+ * - `buffered`: writes are collected in a hash map, and reads see them; the next view (or
+ *   `size`) applies them to the tree in key order.
+ * - `logged`: writes are appended to a log, for a table written in bursts and read only
+ *   through views (an index). Any other read first applies the log; so do views.
+ *
+ * Buffered and logged tables suit tables written in bursts between views (the store: a whole
+ * manifest file in one batch): an empty tree is then built bottom-up from the sorted entries
+ * in O(n), and a non-empty one is written in key order, each write next to the previous one,
+ * rather than one random tree descent per write.
+ */
+export type TableWrites = 'direct' | 'buffered' | 'logged';
+
+/** Options of a {@link SortedTable}. @internal */
+export interface SortedTableOptions {
+  /** See {@link TableWrites}; default `direct`. */
+  readonly writes?: TableWrites;
+}
+
+/** A buffered or logged delete. */
+const REMOVED: unique symbol = Symbol('removed');
+/** A buffered write of the value `undefined` (a Map miss is `undefined` too). */
+const UNDEFINED: unique symbol = Symbol('undefined');
+
+type Buffered<V> = V | typeof REMOVED | typeof UNDEFINED;
+
+/**
  * The mutable handle of a sorted map whose {@link SortedTable.view | views} are immutable and
  * share structure with it (see the module comment for the copy-on-write scheme).
  * @internal
@@ -189,14 +219,28 @@ export class SortedTable<V> {
   private lastView: SortedView<V> | undefined;
   /** True once written since `lastView` was taken. */
   private written = true;
+  /** Writes not yet applied to `tree`, for a `buffered` table. */
+  private readonly buffer: Map<string, Buffered<V>> | undefined;
+  /** Writes not yet applied to `tree`, in order, for a `logged` table. */
+  private readonly logKeys: string[] | undefined;
+  private readonly logValues: (V | typeof REMOVED)[] | undefined;
+
+  /** @param options see {@link SortedTableOptions} */
+  constructor(options: SortedTableOptions = {}) {
+    if (options.writes === 'buffered') this.buffer = new Map();
+    if (options.writes === 'logged') {
+      this.logKeys = [];
+      this.logValues = [];
+    }
+  }
 
   /**
    * A table that starts with the content of `view`, sharing its nodes: the first write copies
    * only what it touches, so the next view diffs against `view` in time proportional to the
    * change (see {@link SortedView.diff}).
    */
-  static from<V>(view: SortedView<V>): SortedTable<V> {
-    const table = new SortedTable<V>();
+  static from<V>(view: SortedView<V>, options: SortedTableOptions = {}): SortedTable<V> {
+    const table = new SortedTable<V>(options);
     table.tree = view.treeNode.clone();
     table.lastView = view;
     table.written = false;
@@ -205,29 +249,73 @@ export class SortedTable<V> {
 
   /** Number of entries. */
   get size(): number {
+    this.flush();
     return this.tree.size;
   }
 
   /** The value stored under `key`, if any. */
   get(key: string): V | undefined {
+    if (this.buffer !== undefined) {
+      const buffered = this.buffer.get(key);
+      if (buffered !== undefined) return buffered === REMOVED || buffered === UNDEFINED ? undefined : buffered;
+    } else if (this.logKeys !== undefined) {
+      this.flush();
+    }
     return this.tree.get(key);
   }
 
   /** Stores `value` under `key`; returns the value it replaced. */
   set(key: string, value: V): V | undefined {
-    const previous = this.tree.get(key);
-    this.tree.set(key, value, true);
-    this.written = true;
+    const previous = this.get(key);
+    this.put(key, value);
     return previous;
+  }
+
+  /** Stores `value` under `key`, without looking up what it replaces (see {@link TableWrites}). */
+  put(key: string, value: V): void {
+    if (this.buffer !== undefined) this.buffer.set(key, value === undefined ? UNDEFINED : value);
+    else if (this.logKeys !== undefined) {
+      this.logKeys.push(key);
+      this.logValues!.push(value);
+    } else this.tree.set(key, value, true);
+    this.written = true;
   }
 
   /** Removes `key`; returns the value it held. */
   delete(key: string): V | undefined {
-    const previous = this.tree.get(key);
+    const previous = this.get(key);
     if (previous === undefined) return undefined;
-    this.tree.delete(key);
-    this.written = true;
+    this.remove(key);
     return previous;
+  }
+
+  /** Removes `key`, if present, without looking up what it held (see {@link TableWrites}). */
+  remove(key: string): void {
+    if (this.buffer !== undefined) this.buffer.set(key, REMOVED);
+    else if (this.logKeys !== undefined) {
+      this.logKeys.push(key);
+      this.logValues!.push(REMOVED);
+    } else if (!this.tree.delete(key)) return;
+    this.written = true;
+  }
+
+  /**
+   * Fills an empty table with `keys` and `values` at once (built bottom-up, O(n)). The keys
+   * should be distinct and sorted; if they are not, they are sorted here (the last value of a
+   * repeated key wins).
+   *
+   * @throws Error when the table is not empty
+   */
+  load(keys: readonly string[], values: readonly V[]): void {
+    if (this.size !== 0) throw new Error('SortedTable.load: the table is not empty');
+    this.written = true;
+    try {
+      // bulkLoad checks the order itself, and refuses keys that are not strictly ascending.
+      this.tree = bulkLoad(keys as string[], values as V[], this.tree.maxNodeSize, compareKeys) as Tree<V>;
+    } catch {
+      for (let index = 0; index < keys.length; index++) this.put(keys[index]!, values[index]!);
+      this.flush();
+    }
   }
 
   /**
@@ -235,6 +323,7 @@ export class SortedTable<V> {
    * write copy the nodes it touches. Two calls without a write in between return the same view.
    */
   view(): SortedView<V> {
+    this.flush();
     if (this.lastView === undefined || this.written) {
       const snapshot = this.tree.clone();
       // The view's tree is never written: freezing it turns a stray write into an error.
@@ -244,4 +333,65 @@ export class SortedTable<V> {
     }
     return this.lastView;
   }
+
+  /** Applies the buffered or logged writes to the tree, in key order. */
+  private flush(): void {
+    if (this.buffer !== undefined && this.buffer.size > 0) {
+      const buffer = this.buffer;
+      // The default sort compares strings by UTF-16 code units, as `compareKeys` does.
+      const keys = [...buffer.keys()].sort();
+      this.apply(keys, keys.map((key) => unbuffer(buffer.get(key)!)));
+      buffer.clear();
+    } else if (this.logKeys !== undefined && this.logKeys.length > 0) {
+      const keys = this.logKeys;
+      const values = this.logValues!;
+      // Sorted by key, and for one key by the order written (a stable tie-break), so the last
+      // write of each key is the last of its run.
+      const order = Array.from({ length: keys.length }, (_, index) => index);
+      order.sort((a, b) => {
+        const keyA = keys[a]!;
+        const keyB = keys[b]!;
+        return keyA < keyB ? -1 : keyA > keyB ? 1 : a - b;
+      });
+      const sortedKeys: string[] = [];
+      const sortedValues: (V | typeof REMOVED)[] = [];
+      for (let position = 0; position < order.length; position++) {
+        const index = order[position]!;
+        const next = order[position + 1];
+        if (next !== undefined && keys[next] === keys[index]) continue;
+        sortedKeys.push(keys[index]!);
+        sortedValues.push(values[index]!);
+      }
+      keys.length = 0;
+      values.length = 0;
+      this.apply(sortedKeys, sortedValues);
+    }
+  }
+
+  /** Writes `values` under `keys` (sorted, distinct; REMOVED deletes). */
+  private apply(keys: readonly string[], values: readonly (V | typeof REMOVED)[]): void {
+    if (this.tree.size === 0) {
+      const liveKeys: string[] = [];
+      const liveValues: V[] = [];
+      for (let index = 0; index < keys.length; index++) {
+        const value = values[index]!;
+        if (value === REMOVED) continue;
+        liveKeys.push(keys[index]!);
+        liveValues.push(value);
+      }
+      this.tree = bulkLoad(liveKeys, liveValues, this.tree.maxNodeSize, compareKeys) as Tree<V>;
+      return;
+    }
+    const tree = this.tree;
+    for (let index = 0; index < keys.length; index++) {
+      const value = values[index]!;
+      if (value === REMOVED) tree.delete(keys[index]!);
+      else tree.set(keys[index]!, value, true);
+    }
+  }
+}
+
+/** A buffered value as the tree holds it (REMOVED stays, to be deleted). */
+function unbuffer<V>(value: Buffered<V>): V | typeof REMOVED {
+  return value === UNDEFINED ? (undefined as V) : value;
 }

@@ -11,6 +11,7 @@ import type {
 } from '../model/index.js';
 import { namespacedKey } from '../model/index.js';
 import { labelIndexKey, nodeIndexKey, serviceIndexKey } from './index-keys.js';
+import { podIndexEntries } from './pod-index-bulk.js';
 import { SortedTable, type SortedView } from './sorted-table.js';
 
 /** Where an object came from, kept so duplicates and dangling references can name it. */
@@ -46,28 +47,43 @@ export interface TableViews {
 }
 
 /**
+ * Every table holds its writes until the next view: a batch (a whole manifest file, an
+ * informer's initial list) is applied to each tree once, in key order, at the snapshot after
+ * it, rather than as one tree write per object and index entry (see `TableWrites`). Tables
+ * read during a batch buffer (reads see the writes); the indexes, read only through views,
+ * log.
+ */
+const BUFFERED = { writes: 'buffered' } as const;
+const LOGGED = { writes: 'logged' } as const;
+
+/**
  * The live, mutable tables of a `ClusterStore`: one sorted table per kind plus the
  * secondary indexes, kept in step by {@link StoreTables.put} and {@link StoreTables.delete}.
  * Indexes are maintained incrementally, so a snapshot never rebuilds them.
  */
 export class StoreTables {
-  private readonly nodes = new SortedTable<Node>();
-  private readonly namespaces = new SortedTable<Namespace>();
-  private readonly pods = new SortedTable<Pod>();
-  private readonly services = new SortedTable<Service>();
-  private readonly endpointSlices = new SortedTable<EndpointSlice>();
-  private readonly networkPolicies = new SortedTable<NetworkPolicy>();
-  private readonly podsByNode = new SortedTable<Pod>();
-  private readonly podsByLabel = new SortedTable<Pod>();
-  private readonly slicesByService = new SortedTable<EndpointSlice>();
+  private readonly nodes = new SortedTable<Node>(BUFFERED);
+  private readonly namespaces = new SortedTable<Namespace>(BUFFERED);
+  private readonly pods = new SortedTable<Pod>(BUFFERED);
+  private readonly services = new SortedTable<Service>(BUFFERED);
+  private readonly endpointSlices = new SortedTable<EndpointSlice>(BUFFERED);
+  private readonly networkPolicies = new SortedTable<NetworkPolicy>(BUFFERED);
+  private readonly podsByNode = new SortedTable<Pod>(LOGGED);
+  private readonly podsByLabel = new SortedTable<Pod>(LOGGED);
+  private readonly slicesByService = new SortedTable<EndpointSlice>(LOGGED);
   /** Problems of each object, by `Kind NUL key`. */
-  readonly objectProblems = new SortedTable<readonly Problem[]>();
+  readonly objectProblems = new SortedTable<readonly Problem[]>(BUFFERED);
   /** Origin of each stored object, by `Kind NUL key`. */
-  readonly origins = new SortedTable<ObjectOrigin>();
+  readonly origins = new SortedTable<ObjectOrigin>(BUFFERED);
   /** Source-level problems by {@link problemKey}, in arrival order (a Map keeps insertion order). */
   private readonly sourceProblems = new Map<string, Problem>();
   /** The keys of the source problems of each name (a file's path), for withdrawing them. */
   private readonly sourceProblemsByName = new Map<string, Set<string>>();
+  /**
+   * True until the first view that holds pods: until then the pod indexes are not written
+   * pod by pod but built at once, by that view, from the sorted pods (`pod-index-bulk.ts`).
+   */
+  private podIndexesDeferred = true;
   /** The frozen list handed to snapshots; rebuilt only after a new problem arrived. */
   private sourceProblemList: readonly Problem[] | undefined = Object.freeze([]);
 
@@ -78,13 +94,21 @@ export class StoreTables {
 
   /** Stores `object`, replacing and un-indexing the one it replaces. */
   put(object: ModelObject): void {
-    const previous = this.tableOf(object.kind).set(object.key, object);
+    this.replace(object, this.get(object.kind, object.key));
+  }
+
+  /**
+   * {@link StoreTables.put} for a caller that has just read what is stored under the object's
+   * kind and key (`previous`, undefined when nothing is), saving a second lookup.
+   */
+  replace(object: ModelObject, previous: ModelObject | undefined): void {
+    this.tableOf(object.kind).put(object.key, object);
     if (object.kind === 'Pod') {
       if (previous) this.unindexPod(previous as Pod);
       this.indexPod(object);
     } else if (object.kind === 'EndpointSlice') {
-      if (previous) this.slicesByService.delete(sliceIndexKey(previous as EndpointSlice));
-      this.slicesByService.set(sliceIndexKey(object), object);
+      if (previous) this.slicesByService.remove(sliceIndexKey(previous as EndpointSlice));
+      this.slicesByService.put(sliceIndexKey(object), object);
     }
   }
 
@@ -92,7 +116,7 @@ export class StoreTables {
   delete(kind: ObjectKind, key: string): ModelObject | undefined {
     const previous = this.tableOf(kind).delete(key);
     if (previous?.kind === 'Pod') this.unindexPod(previous);
-    else if (previous?.kind === 'EndpointSlice') this.slicesByService.delete(sliceIndexKey(previous));
+    else if (previous?.kind === 'EndpointSlice') this.slicesByService.remove(sliceIndexKey(previous));
     return previous;
   }
 
@@ -133,6 +157,7 @@ export class StoreTables {
 
   /** Immutable views of every table; later writes copy what they touch. */
   views(): TableViews {
+    if (this.podIndexesDeferred) this.buildPodIndexes();
     return {
       nodes: this.nodes.view(),
       namespaces: this.namespaces.view(),
@@ -149,17 +174,29 @@ export class StoreTables {
     };
   }
 
+  /** Builds the pod indexes from the pods, once there are pods (see `podIndexesDeferred`). */
+  private buildPodIndexes(): void {
+    const pods = this.pods.view().values();
+    if (pods.length === 0) return;
+    const { byNode, byLabel } = podIndexEntries(pods);
+    this.podsByNode.load(byNode.keys, byNode.values);
+    this.podsByLabel.load(byLabel.keys, byLabel.values);
+    this.podIndexesDeferred = false;
+  }
+
   private indexPod(pod: Pod): void {
-    if (pod.nodeName !== undefined) this.podsByNode.set(nodeIndexKey(pod.nodeName, pod.key), pod);
+    if (this.podIndexesDeferred) return;
+    if (pod.nodeName !== undefined) this.podsByNode.put(nodeIndexKey(pod.nodeName, pod.key), pod);
     for (const [labelKey, labelValue] of Object.entries(pod.labels)) {
-      this.podsByLabel.set(labelIndexKey(labelKey, labelValue, pod.key), pod);
+      this.podsByLabel.put(labelIndexKey(labelKey, labelValue, pod.key), pod);
     }
   }
 
   private unindexPod(pod: Pod): void {
-    if (pod.nodeName !== undefined) this.podsByNode.delete(nodeIndexKey(pod.nodeName, pod.key));
+    if (this.podIndexesDeferred) return;
+    if (pod.nodeName !== undefined) this.podsByNode.remove(nodeIndexKey(pod.nodeName, pod.key));
     for (const [labelKey, labelValue] of Object.entries(pod.labels)) {
-      this.podsByLabel.delete(labelIndexKey(labelKey, labelValue, pod.key));
+      this.podsByLabel.remove(labelIndexKey(labelKey, labelValue, pod.key));
     }
   }
 
