@@ -87,6 +87,24 @@ describe('nftables proxy table render (golden lines checked by hand against the 
     assert.ok(rendered.includes('elements = { fd01::5 . fd01::5 }'));
   });
 
+  // Checked by hand against the TSDoc of unallocatedServiceChains; the kernel side is in nftables/proxy-traffic.test.ts.
+  it('refuses service CIDR addresses no dispatch entry took, after DNAT, per family; the localnet guard only with localhost NodePorts', () => {
+    const rendered = renderProxyTable(proxyPlanWith(proxyServicePorts(), { serviceCIDRs: ['10.96.0.0/12', 'fd00::/108'] }));
+    assert.match(rendered, /set service-cidrs-4 \{\n {4}type ipv4_addr; flags interval; auto-merge;\n {4}elements = \{ 10\.96\.0\.0\/12 \}/);
+    assert.match(rendered, /set service-cidrs-6 \{\n {4}type ipv6_addr; flags interval; auto-merge;\n {4}elements = \{ fd00::\/108 \}/);
+    assert.ok(rendered.includes('chain reject-unallocated {\n    meta l4proto tcp reject with tcp reset\n    reject\n  }'), rendered);
+    assert.ok(rendered.includes('chain service-cidrs-check {\n    ip daddr @service-cidrs-4 goto reject-unallocated\n    ip6 daddr @service-cidrs-6 goto reject-unallocated\n  }'));
+    for (const hook of ['input', 'forward', 'output']) {
+      assert.ok(rendered.includes(`type filter hook ${hook} priority 0; policy accept;\n    ct state new ct status & dnat == 0 jump service-cidrs-check\n`), hook);
+    }
+    assert.ok(!rendered.includes('ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8'));
+    const localhost = renderProxyTable(proxyPlanWith(proxyServicePorts(), { localhostNodePorts: true }));
+    assert.ok(localhost.includes('hook input priority 0; policy accept;\n    ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct state != { established, related } ct status & dnat == 0 drop\n'));
+    // Without service CIDRs the sets are empty and the check matches nothing.
+    const none = renderProxyTable(proxyPlanWith(proxyServicePorts(), { serviceCIDRs: [] }));
+    assert.match(none, /set service-cidrs-4 \{\n {4}type ipv4_addr; flags interval; auto-merge;\n {2}\}/);
+  });
+
   it('lets user-named text reach the payload only hashed, and skips addresses that are not addresses', () => {
     const hostile = hostilePorts().map((port, index) => (index === 0 ? { ...port, frontends: [{ ...port.frontends[0]!, ip: '1.2.3.4 } ; flush ruleset' }] } : port));
     const rendered = renderProxyTable(proxyPlanWith(hostile));
@@ -182,7 +200,8 @@ describe('nftables proxy payloads on the kernel (root, in a namespace of its own
 
   it('passes nft -c for every payload rendered above: full tables, an endpoint added, hostile names', async () => {
     const settingsV6 = { clusterCIDRs: ['10.1.0.0/16', 'fd01::/48'] };
-    for (const plan of [proxyPlan(), proxyPlanWith(hostilePorts()), proxyPlanWith(proxyServicePorts(), { nodePortAddressFilter: ['192.168.50.0/24'], ...settingsV6 })]) {
+    for (const plan of [proxyPlan(), proxyPlanWith(hostilePorts()), proxyPlanWith(proxyServicePorts(), { nodePortAddressFilter: ['192.168.50.0/24'], ...settingsV6 }),
+      proxyPlanWith(proxyServicePorts(), { localhostNodePorts: true, serviceCIDRs: ['10.96.0.0/12', '10.96.0.0/16', 'fd00::/108'] })]) {
       await runner.run('nft', ['-c', '-f', '-'], { input: renderProxyTable(plan) });
     }
     const backend = new NftablesProxyBackend(runner);

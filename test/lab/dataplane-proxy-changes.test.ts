@@ -12,6 +12,8 @@ import { skipUnlessRoot } from './root-helpers.js';
 const FIXTURES = resolve('test/fixtures/dataplane/proxy-changes');
 const fixture = (name: string): string => resolve(FIXTURES, name);
 const CLUSTER_CIDRS = ['10.63.1.0/24', '10.63.2.0/24'];
+/** The agents' `--service-cluster-ip-range`: covers every cluster IP of the fixture (10.96.63.x). */
+const SERVICE_CIDRS = ['10.96.0.0/16'];
 const NODES = ['pc-1', 'pc-2'] as const;
 const CLIENT = '192.168.63.250';
 const WEB = '10.96.63.10';
@@ -87,9 +89,9 @@ async function applyAndWaitForSync(lab: Lab, files: readonly string[]): Promise<
   return { snapshot, syncs };
 }
 
-/** The simulator's `--node` answer with the cluster CIDRs the lab gives its agents. */
+/** The simulator's `--node` answer with the cluster and service CIDRs the lab gives its agents. */
 function simulated(snapshot: ClusterSnapshot, node: string, from: string, to: string): { verdict: string; backends: string[]; masquerade: boolean; explain: readonly string[] } {
-  const plan = planServices(snapshot, node, { clusterCIDRs: CLUSTER_CIDRS, masqueradeAll: false, nodePortAddresses: [] });
+  const plan = planServices(snapshot, node, { clusterCIDRs: CLUSTER_CIDRS, serviceCIDRs: SERVICE_CIDRS, masqueradeAll: false, nodePortAddresses: [] });
   const result = tracePacket(plan, { from, to, port: 80, protocol: 'TCP' });
   return { verdict: result.verdict, backends: [...result.backends].sort(), masquerade: result.masquerade, explain: result.explain };
 }
@@ -180,6 +182,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
         agents: {
           command: CLI, manifests: STEPS.start, routeBackend: 'netlink', overlayEncap: 'vxlan',
           runRouter: true, runServiceProxy: true, proxyBackend: backend, clusterCIDRs: CLUSTER_CIDRS,
+          serviceClusterIPRanges: SERVICE_CIDRS,
         },
       });
       // As `simulate --dataplane` does: the node routes a real node's default route would give.
@@ -209,18 +212,21 @@ for (const backend of ['nftables', 'iptables'] as const) {
       assertSmallSync(syncs, { changed: 1, removed: 0 }, BOUNDS[backend].endpointRemoved);
     });
 
-    it(`a service deleted (gone): no endpoint answers its VIP any more, and the simulator matches no service there; the sync removed only gone (at most ${BOUNDS[backend].serviceDeleted.lines} lines)`, async () => {
+    it(`a service deleted (gone): its VIP is refused at once, in the lab as in the simulator (REJECT: in the service CIDR, no service holds it); the sync removed only gone (at most ${BOUNDS[backend].serviceDeleted.lines} lines)`, async () => {
       const { snapshot, syncs } = await applyAndWaitForSync(lab as Lab, STEPS.serviceDeleted);
       for (const node of NODES) {
         const from = node === 'pc-1' ? '10.63.1.20' : '10.63.2.20';
         const found = await dataplaneTrace(lab as Lab, { node, from, to: GONE, port: 80, protocol: 'tcp', tries: 3 });
         const expected = simulated(snapshot, node, from, GONE);
-        // Nothing owns the address once no rule translates it: the packet leaves by the node's
-        // route and no one answers. The simulator models the proxy only: "passes untouched".
-        assert.deepEqual(found.backends, [], found.explain.join(' | '));
-        assert.equal(found.verdict, 'DROP', found.explain.join(' | '));
-        assert.deepEqual(expected.backends, []);
-        assert.ok(expected.explain.some((line) => line.startsWith(`no service matched ${GONE}:80/TCP`)), expected.explain.join(' | '));
+        // Once no service holds the address, the proxy's service CIDR rule refuses it (TCP reset).
+        assert.deepEqual(
+          { verdict: found.verdict, backends: found.backends },
+          { verdict: expected.verdict, backends: expected.backends },
+          `${node} lab: ${found.explain.join(' | ')}\nsimulator: ${expected.explain.join(' | ')}`,
+        );
+        assert.equal(found.verdict, 'REJECT', found.explain.join(' | '));
+        assert.ok(found.explain.includes('every connection was refused at once'), found.explain.join(' | '));
+        assert.ok(expected.explain.includes(`${GONE} is in the service CIDR 10.96.0.0/16 but no service holds ${GONE}:80/TCP: rejected`), expected.explain.join(' | '));
       }
       assertSmallSync(syncs, { changed: 0, removed: 1 }, BOUNDS[backend].serviceDeleted);
     });

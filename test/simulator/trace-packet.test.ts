@@ -82,10 +82,39 @@ describe('tracePacket', () => {
     });
 
     it('does not match a service IP on another port or protocol, and says what the IP serves', () => {
-      const otherPort = tracePacket(plan(api), packet(POD, '10.96.0.10', 8080));
+      // Without service CIDRs such a packet is not the proxy's: it passes untouched.
+      const open = proxyPlan('node-a', settings({ serviceCIDRs: [] }), [api]);
+      const otherPort = tracePacket(open, packet(POD, '10.96.0.10', 8080));
       assert.deepEqual(outcome(otherPort), ['ACCEPT', [], false]);
       assert.match(otherPort.explain[1] ?? '', /\(10\.96\.0\.10 serves 80\/TCP \(app\/api:http\/TCP\)\)/);
-      assert.deepEqual(outcome(tracePacket(plan(api), packet(POD, '10.96.0.10', 80, 'UDP'))), ['ACCEPT', [], false]);
+      assert.deepEqual(outcome(tracePacket(open, packet(POD, '10.96.0.10', 80, 'UDP'))), ['ACCEPT', [], false]);
+    });
+
+    // Hand-checked: the builders' service CIDR is 10.96.0.0/12 (10.96.0.0 - 10.111.255.255).
+    it('rejects an address of the service CIDR that no service holds, and says so', () => {
+      const result = tracePacket(plan(api), packet(POD, '10.96.63.40', 80));
+      assert.deepEqual(outcome(result), ['REJECT', [], false]);
+      assert.equal(result.servicePort, undefined);
+      assert.equal(result.explain[1], '10.96.63.40 is in the service CIDR 10.96.0.0/12 but no service holds 10.96.63.40:80/TCP: rejected');
+      assert.equal(tracePacket(plan(api), packet(NODE, '10.111.255.255', 53, 'UDP')).verdict, 'REJECT');
+    });
+
+    it('rejects a service IP of the service CIDR on a port or protocol it does not serve', () => {
+      const otherPort = tracePacket(plan(api), packet(POD, '10.96.0.10', 8080));
+      assert.deepEqual(outcome(otherPort), ['REJECT', [], false]);
+      assert.equal(otherPort.explain[1], '10.96.0.10 is in the service CIDR 10.96.0.0/12 but no service holds 10.96.0.10:8080/TCP (10.96.0.10 serves 80/TCP (app/api:http/TCP)): rejected');
+      assert.equal(tracePacket(plan(api), packet(POD, '10.96.0.10', 80, 'UDP')).verdict, 'REJECT');
+      // The service itself still answers.
+      assert.equal(tracePacket(plan(api), packet(POD, '10.96.0.10', 80)).verdict, 'ACCEPT');
+    });
+
+    it('passes untouched an address just outside the service CIDRs, of either family', () => {
+      const dual = proxyPlan('node-a', settings({ serviceCIDRs: ['10.96.0.0/12', 'fd00:96::/112'] }), [api]);
+      assert.equal(tracePacket(dual, packet(POD, '10.112.0.1', 80)).verdict, 'ACCEPT');
+      assert.equal(tracePacket(dual, packet('fd00:10::5', 'fd00:96::1:0', 80)).verdict, 'ACCEPT');
+      const inside = tracePacket(dual, packet('fd00:10::5', 'fd00:96::ffff', 80));
+      assert.deepEqual(outcome(inside), ['REJECT', [], false]);
+      assert.equal(inside.explain[1], 'fd00:96::ffff is in the service CIDR fd00:96::/112 but no service holds [fd00:96::ffff]:80/TCP: rejected');
     });
 
     const web = servicePort('app/web:http/TCP', {

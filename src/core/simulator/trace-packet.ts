@@ -39,7 +39,9 @@ function annotationNote(match: FrontendMatch): string | undefined {
  * 1. the source is this node (one of `settings.nodeAddresses`, or loopback), a pod (in
  *    `settings.clusterCIDRs`) or outside;
  * 2. the frontend: by IP, port and protocol for ClusterIP, ExternalIP and LoadBalancer; by
- *    port and protocol on a NodePort address for NodePort. No frontend: the packet passes
+ *    port and protocol on a NodePort address for NodePort. No frontend: a destination inside
+ *    `settings.serviceCIDRs` is refused (`REJECT`: no service holds that address, or not on
+ *    that port and protocol, so a client of a deleted service fails at once), any other passes
  *    untouched (`ACCEPT`, no backends);
  * 3. a LoadBalancer frontend with `sourceRanges` drops sources outside them;
  * 4. a Local-policy external frontend sends pod and node packets through its short circuit to
@@ -74,6 +76,11 @@ export function tracePacket(plan: ProxyPlan, packet: TracePacket): TraceResult {
   if (match === undefined) {
     const others = otherPortsAt(plan, to.ip);
     const hint = others.length > 0 ? ` (${to.ip} serves ${others.join(', ')})` : '';
+    const serviceCIDR = cidrHolding(plan.settings.serviceCIDRs, to.ip);
+    if (serviceCIDR !== undefined) {
+      explain.push(`${to.ip} is in the service CIDR ${serviceCIDR} but no service holds ${destination}${hint}: rejected`);
+      return { verdict: 'REJECT', backends: [], masquerade: false, explain, source: source.source };
+    }
     explain.push(`no service matched ${destination} on node ${plan.node}${hint}: the packet passes untouched`);
     return { verdict: 'ACCEPT', backends: [], masquerade: false, explain, source: source.source };
   }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { endpointChain, endpointSetChain, isProxyChain } from '../../../src/backends/iptables/proxy/proxy-chain-names.js';
+import { composeFamilyPayload } from '../../../src/backends/iptables/proxy/family-payload.js';
 import { probability } from '../../../src/backends/iptables/proxy/rule-text.js';
 import { chainTexts, renderServicePort as renderText } from '../../../src/backends/iptables/proxy/service-port-render.js';
 import { IptablesProxyBackend } from '../../../src/backends/iptables/proxy/iptables-proxy-backend.js';
@@ -37,6 +38,12 @@ const port = (key: string): ServicePortPlan => proxyServicePorts().find((candida
 function restores(runner: RecordingCommandRunner): string[] {
   return runner.calls.filter((call) => call.command === 'iptables-restore').map((call) => call.input ?? '');
 }
+
+/** The refusal of the fixture's service CIDR (172.16.0.0/16) no service holds, last in KR-SERVICES-FILTER; written by hand. */
+const UNALLOCATED = [
+  '-A KR-SERVICES-FILTER -d 172.16.0.0/16 -p tcp -m comment --comment "kube-router no service holds this address and port" -m conntrack ! --ctstate DNAT -j REJECT --reject-with tcp-reset',
+  '-A KR-SERVICES-FILTER -d 172.16.0.0/16 -m comment --comment "kube-router no service holds this address and port" -m conntrack ! --ctstate DNAT -j REJECT --reject-with icmp-port-unreachable',
+];
 
 describe('iptables proxy render (golden lines checked by hand against kube-proxy\'s layout)', () => {
   it('balances web\'s cluster IP over its two endpoints with probability 1/2, then the last unconditionally', () => {
@@ -108,6 +115,26 @@ describe('iptables proxy render (golden lines checked by hand against kube-proxy
     const empty = { ...port('default/web:http/TCP'), clusterEndpoints: [] as ProxyEndpoint[] };
     const rendered = renderServicePort({ ...empty, frontends: empty.frontends.map((f) => ({ ...f, noEndpoints: 'REJECT' as const })) }, 'IPv4', filtered);
     assert.deepEqual(rendered.externalServices.map((rule) => rule.split(' -m comment')[0]), ['-d 192.168.50.11/32', '-d 127.0.0.1/32']);
+  });
+
+  it('on a full sync ends KR-SERVICES-FILTER with the refusal per service CIDR of the family, and guards localnet only with localhost NodePorts (checked by hand)', () => {
+    const dual = proxyPlanWith(proxyServicePorts(), { serviceCIDRs: ['172.16.0.0/16', 'fd00::/108'], localhostNodePorts: true });
+    const payload = (family: 'IPv4' | 'IPv6', plan: ProxyPlan) => composeFamilyPayload({
+      family, settings: plan.settings, ports: plan.servicePorts.values().map((entry) => renderText(entry, family, plan.settings)),
+      dispatch: 'full', rewritePorts: [], chains: [], deleteChains: [], insertJumps: [],
+    }).text;
+    const v4 = payload('IPv4', dual).split('\n');
+    const filterLines = v4.filter((line) => line.startsWith('-A KR-SERVICES-FILTER '));
+    assert.deepEqual(filterLines.slice(-2), UNALLOCATED);
+    assert.ok(v4.includes('-A KR-PROXY-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "kube-router block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP'));
+    const v6 = payload('IPv6', dual).split('\n');
+    assert.deepEqual(v6.filter((line) => line.includes('no service holds')), [
+      '-A KR-SERVICES-FILTER -d fd00::/108 -p tcp -m comment --comment "kube-router no service holds this address and port" -m conntrack ! --ctstate DNAT -j REJECT --reject-with tcp-reset',
+      '-A KR-SERVICES-FILTER -d fd00::/108 -m comment --comment "kube-router no service holds this address and port" -m conntrack ! --ctstate DNAT -j REJECT --reject-with icmp6-port-unreachable',
+    ]);
+    assert.ok(!v6.some((line) => line.includes('127.0.0.0/8 -m comment')));
+    const plain = payload('IPv4', proxyPlanWith(proxyServicePorts(), { serviceCIDRs: [] }));
+    assert.ok(!plain.includes('no service holds') && !plain.includes('localnet'), plain);
   });
 
   it('keeps every chain name within 28 characters and owned by the proxy', () => {
@@ -206,8 +233,16 @@ describe('IptablesProxyBackend with a recording runner', () => {
     assert.equal(nat?.split('\n').filter((line) => line.startsWith('-A KR-SERVICES ')).length, 6);
     assert.ok(nat?.includes(`-A KR-SERVICES -d 172.16.0.10/32 -m comment --comment "default/web:http cluster IP" -p tcp -m tcp --dport 80 -j ${webSvc}\n`));
     assert.equal(nat?.split('\n').filter((line) => line.startsWith('-A KR-NODEPORTS ')).length, 1);
-    // No other port has a verdict: both filter dispatch chains are flushed empty; the firewall chain is not named.
-    assert.equal(filter, '*filter\n:KR-SERVICES-FILTER - [0:0]\n:KR-EXTERNAL-SERVICES - [0:0]\n');
+    // No other port has a verdict: both filter dispatch chains are flushed, KR-SERVICES-FILTER
+    // refilled with only the refusal of the fixture's service CIDR 172.16.0.0/16 (written by hand);
+    // the firewall chain is not named.
+    assert.equal(filter, [
+      '*filter',
+      ':KR-SERVICES-FILTER - [0:0]',
+      ':KR-EXTERNAL-SERVICES - [0:0]',
+      ...UNALLOCATED,
+      '',
+    ].join('\n'));
     assert.ok(payload.endsWith('COMMIT\n') && !payload.includes('KR-PROXY-FIREWALL') && !payload.includes('KR-POSTROUTING'));
   });
 
@@ -221,6 +256,7 @@ describe('IptablesProxyBackend with a recording runner', () => {
       ':KR-SERVICES-FILTER - [0:0]',
       ':KR-EXTERNAL-SERVICES - [0:0]',
       '-A KR-SERVICES-FILTER -d 172.16.0.10/32 -m comment --comment "default/web:http ClusterIP has no endpoints" -p tcp -m tcp --dport 80 -j REJECT',
+      ...UNALLOCATED,
       '-A KR-EXTERNAL-SERVICES -m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -m comment --comment "default/web:http NodePort has no endpoints" -p tcp -m tcp --dport 30080 -j REJECT',
       '',
     ].join('\n'));

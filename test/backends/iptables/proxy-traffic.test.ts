@@ -45,7 +45,7 @@ describe('IptablesProxyBackend carries real traffic in a lab (root)', function (
     await up().execIn('client', ['ip', 'route', 'replace', '203.0.113.0/24', 'via', '192.168.77.12']);
     for (const node of ['node-a', 'node-b']) {
       const backend = new IptablesProxyBackend(new NetnsCommandRunner(exec, up().nodeNetns(node)));
-      await backend.sync(planServices(snapshot as ClusterSnapshot, node, { clusterCIDRs: ['10.77.0.0/16'] }));
+      await backend.sync(planServices(snapshot as ClusterSnapshot, node, { clusterCIDRs: ['10.77.0.0/16'], serviceCIDRs: ['10.96.0.0/16'] }));
       backends.push(backend);
     }
   });
@@ -82,6 +82,17 @@ describe('IptablesProxyBackend carries real traffic in a lab (root)', function (
     const result = await probe({ from: 'default/tester-a', to: '10.96.0.12', port: 80, protocol: 'tcp', timeoutMs: 3000 });
     assert.equal(result.connected, false);
     assert.equal(result.error, 'refused', JSON.stringify(result));
+  });
+
+  // Checked against the kernel: without the service CIDR refusal the first probe is not refused
+  // (the node's default route sends it out of eth0, where no one answers).
+  it('refuses at once an address of the service CIDR no service holds, or a port its cluster IP does not serve; the service still answers', async () => {
+    for (const to of [{ to: '10.96.63.40', port: 80 }, { to: '10.96.0.10', port: 81 }]) {
+      const result = await probe({ from: 'default/tester-a', ...to, protocol: 'tcp', timeoutMs: 3000 });
+      assert.equal(result.error, 'refused', JSON.stringify(result));
+    }
+    const served = await probe({ from: 'default/tester-a', to: '10.96.0.10', port: 80, protocol: 'tcp', timeoutMs: 3000 });
+    assert.ok(WEB.includes(served.answeredBy ?? ''), JSON.stringify(served));
   });
 
   it('NodePort from the outside client, masqueraded (policy always)', async () => {

@@ -182,6 +182,23 @@ describe('nftables proxy with real traffic (root, namespaces of its own)', funct
     assert.ok(answers.includes('fd01::10 fd01::12') && answers.includes('fd01::11 fd01::12'), answers.slice(0, 5).join(' | '));
   });
 
+  // Checked against the kernel: before the service CIDR refusal these probes timed out (the
+  // node routes 172.16.0.0/16 out of eth0, where no one answers).
+  it('refuses at once an address of the service CIDRs no service holds, from a pod, the outside and the node, and still serves an allocated one', async () => {
+    await exec.run('ip', ['-n', node, 'route', 'add', '172.16.0.0/16', 'dev', 'eth0'], { allowedExitCodes: [2] });
+    await exec.run('ip', ['-n', node, '-6', 'route', 'add', 'fd00::/108', 'dev', 'eth0'], { allowedExitCodes: [2] });
+    assert.deepEqual(await probe(pods[2]!, '172.16.63.40', 80, 2), ['ECONNREFUSED', 'ECONNREFUSED']);
+    assert.deepEqual(await probe(client, '172.16.63.40', 80, 1), ['ECONNREFUSED']);
+    assert.deepEqual(await probe(node, '172.16.63.40', 80, 1), ['ECONNREFUSED']);
+    // An allocated cluster IP on a port it does not serve: refused as well.
+    assert.deepEqual(await probe(pods[2]!, '172.16.0.10', 81, 1), ['ECONNREFUSED']);
+    assert.deepEqual(await probe(pods[2]!, 'fd00::63', 80, 1), ['ECONNREFUSED']);
+    const answers = await probe(pods[2]!, '172.16.0.10', 80, 4);
+    assert.ok(answers.every((answer) => answer === `${P0} ${P2}` || answer === `${P1} ${P2}`), answers.join(' | '));
+    // The DROP of a Local load balancer without local endpoints keeps its answer (not a refusal).
+    assert.deepEqual(await probe(client, '172.16.200.2', 80, 1), ['timeout']);
+  });
+
   it('sends traffic to an endpoint removed and added by element updates only', async () => {
     const webOnlyP1 = labPlan().servicePorts.values().map((port) => (port.service === 'default/web' ? { ...port, clusterEndpoints: [endpoint(P1)] } : port));
     await backend.sync({ ...labPlan(), servicePorts: fragmentMapOf(webOnlyP1, (port) => port.key) });

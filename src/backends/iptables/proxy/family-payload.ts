@@ -86,6 +86,33 @@ function pushNatDispatchRules(out: string[], input: FamilyPayloadInput, ports: r
   out.push(`-A ${masqOutside} -j ${markMasq}\n`);
 }
 
+/**
+ * The refusal of service CIDR addresses no service holds, last in the services filter chain
+ * (entered for new connections from INPUT, FORWARD and OUTPUT, after DNAT): a packet still
+ * addressed into the service CIDRs and not DNATed was taken by no service rule, so no service
+ * holds that address, port and protocol (a deleted service, a wrong port). kube-proxy rejects
+ * such ports of allocated cluster IPs and drops unallocated addresses; this chain refuses both
+ * (TCP reset, else ICMP port unreachable), so a client of a deleted service fails at once. The
+ * per-service REJECT lines come first, and DROP verdicts (by mark) were taken in the firewall
+ * chain before.
+ */
+const CIDR_TEXT = /^[0-9a-fA-F:.]{2,45}\/\d{1,3}$/;
+
+function pushUnallocatedRefusal(out: string[], settings: ProxySettings, family: IPFamily): void {
+  const v6 = family === 'IPv6';
+  const unreachable = v6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable';
+  const note = comment('kube-router no service holds this address and port');
+  const notDnat = '-m conntrack ! --ctstate DNAT';
+  for (const cidr of settings.serviceCIDRs) {
+    // The planner validated them; the check keeps anything else out of a payload all the same.
+    if (cidr.includes(':') !== v6 || !CIDR_TEXT.test(cidr)) continue;
+    out.push(
+      `-A ${PROXY_CHAINS.servicesFilter} -d ${cidr} -p tcp ${note} ${notDnat} -j REJECT --reject-with tcp-reset\n`,
+      `-A ${PROXY_CHAINS.servicesFilter} -d ${cidr} ${note} ${notDnat} -j REJECT --reject-with ${unreachable}\n`,
+    );
+  }
+}
+
 /** Ends the table opened at `start` with COMMIT, or drops its header when nothing was written in it. */
 function closeTable(out: string[], start: number): void {
   if (out.length === start + 1) out.length = start;
@@ -147,9 +174,21 @@ export function composeFamilyPayload(input: FamilyPayloadInput): FamilyPayload {
     if (has('servicesFilter')) out.push(`:${PROXY_CHAINS.servicesFilter}${DECLARED}`);
     if (has('externalServices')) out.push(`:${PROXY_CHAINS.externalServices}${DECLARED}`);
   }
-  if (has('servicesFilter')) pushPortLines(out, ports, 'servicesFilter');
+  if (has('servicesFilter')) {
+    pushPortLines(out, ports, 'servicesFilter');
+    // Flushed and refilled with the ports' lines: the refusal goes back after them every time.
+    pushUnallocatedRefusal(out, input.settings, input.family);
+  }
   if (has('externalServices')) pushPortLines(out, ports, 'externalServices');
-  if (full) out.push(`-A ${PROXY_CHAINS.proxyFirewall} -m mark --mark ${DROP_MARK}/${DROP_MARK} -j DROP\n`);
+  if (full) {
+    out.push(`-A ${PROXY_CHAINS.proxyFirewall} -m mark --mark ${DROP_MARK}/${DROP_MARK} -j DROP\n`);
+    if (input.family === 'IPv4' && input.settings.localhostNodePorts) {
+      // route_localnet is on: a neighbour must not reach the node's loopback services.
+      out.push(
+        `-A ${PROXY_CHAINS.proxyFirewall} ! -s 127.0.0.0/8 -d 127.0.0.0/8 ${comment('kube-router block incoming localnet connections')} -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP\n`,
+      );
+    }
+  }
   pushInserts(out, input.insertJumps, 'filter');
   closeTable(out, filterStart);
   const text = out.join('');

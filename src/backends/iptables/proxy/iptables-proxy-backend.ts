@@ -56,7 +56,16 @@ const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
  * it does not own are never named in a payload. A rejected payload changes nothing in its
  * family; the remembered state stays the previous one, so the next sync writes the change again.
  * With localhost NodePorts it sets `net.ipv4.conf.all.route_localnet=1` in the namespace (as
- * kube-proxy does, and like kube-proxy it leaves it set on cleanup).
+ * kube-proxy does, and like kube-proxy it leaves it set on cleanup), and `KR-PROXY-FIREWALL`
+ * drops what reaches 127.0.0.0/8 from elsewhere unless DNATed or of a known connection.
+ *
+ * Service CIDRs (`settings.serviceCIDRs`): `KR-SERVICES-FILTER` ends with a REJECT of new
+ * connections still addressed into them and not DNATed, so an address no service holds on
+ * that port and protocol (a deleted service, a wrong port) is refused, TCP with a reset and
+ * anything else with ICMP port unreachable. kube-proxy rejects the wrong ports of allocated
+ * cluster IPs but drops unallocated addresses; refusing both makes a client of a deleted
+ * service fail at once instead of timing out. These lines are written with the chain, so an
+ * incremental sync that rewrites it writes them again (two lines per service CIDR).
  */
 export class IptablesProxyBackend implements ProxyBackend {
   /** Always `iptables`. */

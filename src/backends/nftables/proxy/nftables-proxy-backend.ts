@@ -41,7 +41,14 @@ export interface NftablesProxyTransaction {
  * 127.0.0.1, masqueraded like every NodePort packet from the node. The kernel routes a packet
  * from 127.0.0.0/8 to a pod only with `net.ipv4.conf.all.route_localnet=1`, so every full sync
  * of such a plan sets it in the namespace programmed first (as kube-proxy's iptables mode does,
- * and like it, cleanup leaves it set). Health check node ports are served elsewhere.
+ * and like it, cleanup leaves it set), and drops what reaches 127.0.0.0/8 from elsewhere unless
+ * DNATed or of a known connection. Health check node ports are served elsewhere.
+ *
+ * Service CIDRs (`settings.serviceCIDRs`): a new connection to an address in them that no
+ * service holds on that port and protocol (a deleted service, a wrong port) is refused after
+ * DNAT, TCP with a reset and anything else with ICMP port unreachable. kube-proxy rejects the
+ * wrong ports of allocated cluster IPs but drops unallocated addresses; refusing both makes a
+ * client of a deleted service fail at once instead of timing out.
  */
 export class NftablesProxyBackend implements ProxyBackend {
   /** Always `nftables`. */

@@ -42,6 +42,7 @@ function familyContainers(settings: ProxySettings, tag: FamilyTag): SkeletonCont
   const type = addressType(tag);
   const ip = addressKeyword(tag);
   const cidrs = settings.clusterCIDRs.filter((cidr) => isAddressText(cidr, tag, true));
+  const serviceCIDRs = settings.serviceCIDRs.filter((cidr) => isAddressText(cidr, tag, true));
   const nodeAddrs = [...addressesOf(settings.nodeAddresses, tag), tag === '6' ? '::1' : '127.0.0.0/8'];
   const nodePortAddrs = [...addressesOf(settings.nodePortAddresses, tag), ...(tag === '4' && settings.localhostNodePorts ? ['127.0.0.1'] : [])];
   const vipKey = `type ${type} . inet_proto . inet_service : verdict`;
@@ -56,6 +57,8 @@ function familyContainers(settings: ProxySettings, tag: FamilyTag): SkeletonCont
   );
   return [
     { kind: 'set', name: `cluster-cidrs-${tag}`, declaration: `type ${type}; flags interval;`, elements: cidrs },
+    // auto-merge: overlapping service ranges (a /12 and a /16 inside it) are one interval, not an error.
+    { kind: 'set', name: `service-cidrs-${tag}`, declaration: `type ${type}; flags interval; auto-merge;`, elements: serviceCIDRs },
     { kind: 'set', name: `node-addrs-${tag}`, declaration: `type ${type}; flags interval;`, elements: nodeAddrs },
     { kind: 'set', name: `nodeport-addrs-${tag}`, declaration: `type ${type};`, elements: [...new Set(nodePortAddrs)] },
     { kind: 'set', name: `hairpin-${tag}`, declaration: `type ${type} . ${type};`, elements: [] },
@@ -75,11 +78,41 @@ function dispatchRules(settings: ProxySettings, prefix: 'services' | 'service-ch
 }
 
 /**
+ * The refusal of service addresses nobody holds, in filter chains after DNAT (priority 0 of
+ * input, forward and output): a new connection whose destination is still in the service CIDRs
+ * was taken by no dispatch entry (a DNATed one has the endpoint's address by then, and
+ * `ct status dnat` exempts an endpoint that lies in the ranges itself), so no service holds
+ * that address, port and protocol: a deleted service, a wrong port. kube-proxy rejects such
+ * ports of allocated cluster IPs and drops unallocated addresses; this table refuses both (TCP
+ * reset, else ICMP port unreachable), so a client of a deleted service fails at once instead of
+ * timing out. The per-frontend verdicts (REJECT or DROP without endpoints) ran before, in the
+ * pre-DNAT filter stage, and keep their answer.
+ *
+ * With localhost NodePorts (`route_localnet` on), the input chain also drops what reaches
+ * 127.0.0.0/8 from outside it unless DNATed or part of a known connection, as kube-proxy does,
+ * so that no neighbour reaches the node's loopback services.
+ */
+function unallocatedServiceChains(settings: ProxySettings): TableSkeleton['chains'] {
+  const check = 'ct state new ct status & dnat == 0 jump service-cidrs-check';
+  const localnet = settings.localhostNodePorts
+    ? ['ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct state != { established, related } ct status & dnat == 0 drop']
+    : [];
+  return [
+    { name: 'reject-unallocated', rules: ['meta l4proto tcp reject with tcp reset', 'reject'] },
+    { name: 'service-cidrs-check', rules: TAGS.map((tag) => `${addressKeyword(tag)} daddr @service-cidrs-${tag} goto reject-unallocated`) },
+    { name: 'filter-input', base: 'type filter hook input priority 0; policy accept;', rules: [...localnet, check] },
+    { name: 'filter-forward', base: 'type filter hook forward priority 0; policy accept;', rules: [check] },
+    { name: 'filter-output-post-dnat', base: 'type filter hook output priority 0; policy accept;', rules: [check] },
+  ];
+}
+
+/**
  * The table's fixed part for `settings`: per family the cluster CIDRs, node addresses (with
  * loopback), NodePort addresses, hairpin pairs, the dispatch verdict maps (VIP and NodePort, NAT
  * and filter stage) and the endpoint maps; a filter stage before DNAT (source ranges, REJECT and
- * DROP for new connections), the NAT dispatch in prerouting and output, and masquerade by mark
- * plus hairpin in postrouting.
+ * DROP for new connections), the NAT dispatch in prerouting and output, masquerade by mark
+ * plus hairpin in postrouting, and after DNAT the refusal of service CIDR addresses no service
+ * holds (see {@link unallocatedServiceChains}).
  */
 export function tableSkeleton(settings: ProxySettings): TableSkeleton {
   const hairpin = TAGS.map((tag) => `ct status dnat ${addressKeyword(tag)} saddr . ${addressKeyword(tag)} daddr @hairpin-${tag} masquerade`);
@@ -102,6 +135,7 @@ export function tableSkeleton(settings: ProxySettings): TableSkeleton {
         base: 'type nat hook postrouting priority srcnat; policy accept;',
         rules: [`meta mark & ${MASQUERADE_MARK} == ${MASQUERADE_MARK} meta mark set meta mark & 0xffffbfff masquerade`, ...hairpin],
       },
+      ...unallocatedServiceChains(settings),
     ],
   };
 }
