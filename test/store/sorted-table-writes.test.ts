@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'mocha';
 import { SortedTable, type TableWrites } from '../../src/core/store/sorted-table.js';
 
-/** A small deterministic generator (LCG), so failures reproduce. */
-function generator(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return state / 2147483648;
-  };
-}
-
-function sortedEntries(map: Map<string, number>): [string, number][] {
-  return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
+import { generator, sortedEntries } from '../support/seeded-entries.js';
 
 // Each mode against a plain Map: every return value, every view, and views taken earlier.
 for (const writes of ['direct', 'buffered', 'logged'] as TableWrites[]) {
