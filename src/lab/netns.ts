@@ -1,5 +1,6 @@
 import { readdir, readlink, stat } from 'node:fs/promises';
 import type { CommandRunner, RunOptions, RunResult } from '../core/ports/command-runner.js';
+import { LabError } from './errors.js';
 import type { NetnsBatch } from './ip-batches.js';
 
 /** Where iproute2 mounts named network namespaces. */
@@ -20,15 +21,32 @@ export async function addNetns(runner: CommandRunner, names: readonly string[]):
 
 /**
  * Deletes namespaces with one `ip` process; `-force` goes on past a name that is already gone,
- * so a half-built lab is removed as far as it exists.
+ * so a half-built lab is removed as far as it exists. A name still listed afterwards (seen on a
+ * loaded machine while a killed process was still leaving it) is deleted again, a few times.
+ * @throws LabError naming what stayed and what `ip` said, when a namespace will not go
  */
 export async function deleteNetns(runner: CommandRunner, names: readonly string[]): Promise<void> {
-  if (names.length === 0) return;
-  await runner.run('ip', ['-force', '-batch', '-'], {
-    input: names.map((name) => `netns delete ${name}\n`).join(''),
-    allowedExitCodes: [1],
-  });
+  let left = [...names];
+  let said = '';
+  for (let attempt = 0; left.length > 0; attempt++) {
+    if (attempt > 0) {
+      if (attempt > DELETE_RETRIES) {
+        throw new LabError(`network namespaces ${left.join(', ')} could not be deleted: ${said.trim() || 'ip netns delete gave no reason'}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+    const result = await runner.run('ip', ['-force', '-batch', '-'], {
+      input: left.map((name) => `netns delete ${name}\n`).join(''),
+      allowedExitCodes: [1],
+    });
+    said = result.stderr;
+    const listed = new Set(await listNetns(runner));
+    left = left.filter((name) => listed.has(name));
+  }
 }
+
+/** How many times a namespace that is still listed after `netns delete` is deleted again. */
+const DELETE_RETRIES = 5;
 
 /** Runs one batch of `ip` commands inside its namespace. */
 export async function runBatch(runner: CommandRunner, batch: NetnsBatch): Promise<void> {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { CommandRunner } from '../core/ports/command-runner.js';
 import { labNamespaces } from './ip-batches.js';
 import { LAB_NETNS_PREFIX, runIdOfNetns } from './names.js';
@@ -84,8 +85,27 @@ async function stopRunProcesses(runDir: string, daemonPid: number | undefined, p
 export async function removeNamespaces(runner: CommandRunner, names: readonly string[]): Promise<void> {
   // Processes inside (agents, binders, probe runners) are the lab's own; they go first so
   // nothing keeps a deleted namespace alive.
-  for (const pid of await pidsInNetns(names)) killQuietly(pid);
+  const pids = await pidsInNetns(names);
+  for (const pid of pids) killQuietly(pid);
+  await waitUntilGone(pids);
   await deleteNetns(runner, names);
+}
+
+/** Waits (up to about 2 s) for killed processes to leave, so their namespaces are unused. */
+async function waitUntilGone(pids: readonly number[]): Promise<void> {
+  for (let round = 0; round < 40 && pids.some(alive); round++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Whether the process still runs; a zombie has already left its namespaces. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 function killQuietly(pid: number): void {
