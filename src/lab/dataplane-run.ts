@@ -98,14 +98,19 @@ async function startAgents(lab: Lab, options: LabAgentOptions, timeoutMs: number
 }
 
 /**
- * Gives every node a route for the services' cluster and external IPs out of its uplink, as
+ * Gives every node a route for the services' cluster IPs, external IPs and load balancer
+ * ingress IPs out of its uplink, as
  * a real node's default route would: a packet the proxy does not DNAT (a service without
  * endpoints) then reaches the forward hook, where the proxy rejects it, instead of failing
  * the route lookup before any rule sees it. (The lab's nodes on one subnet have no default
  * route, so that unrouted pod addresses stay unreachable.)
  */
 export async function routeServiceAddresses(lab: Lab, snapshot: Pick<ClusterSnapshot, 'services'>): Promise<void> {
-  const addresses = [...new Set(snapshot.services().flatMap((service) => [...service.clusterIPs, ...service.externalIPs]))];
+  const addresses = [...new Set(snapshot.services().flatMap((service) => [
+    ...service.clusterIPs,
+    ...service.externalIPs,
+    ...service.loadBalancerIngress.flatMap((ingress) => (ingress.ip === undefined ? [] : [ingress.ip])),
+  ]))];
   const lines = addresses.map((ip) => `route replace ${ip}${ip.includes(':') ? '/128' : '/32'} dev ${PRIMARY_INTERFACE}`);
   if (lines.length === 0) return;
   await Promise.all(lab.topology.nodes.map((node) => lab.exec(node.name, ['ip', '-batch', '-'], { input: `${lines.join('\n')}\n` })));

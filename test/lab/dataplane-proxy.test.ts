@@ -6,7 +6,6 @@ import { planServices } from '../../src/core/planner/index.js';
 import { tracePacket } from '../../src/core/simulator/index.js';
 import type { ClusterSnapshot } from '../../src/core/store/snapshot.js';
 import { dataplaneTrace, Lab, routeServiceAddresses, traceTriesFor, type DataplaneTraceResult, type LabProtocol } from '../../src/lab/index.js';
-import { PRIMARY_INTERFACE } from '../../src/lab/names.js';
 import { CLI, skipUnlessBackend, snapshotOf } from './dataplane-helpers.js';
 import { getHealthCheck } from './health-check-http.js';
 import { skipUnlessRoot } from './root-helpers.js';
@@ -176,18 +175,6 @@ const HEALTH_CHECKS: readonly { readonly service: string; readonly node: string;
   { service: 'local-one', node: 'px-2', address: PX2, port: 32084, status: 200, localEndpoints: 1 },
 ];
 
-/**
- * Routes the load balancer ingress IPs out of every node's uplink, as `routeServiceAddresses`
- * does for cluster and external IPs: a packet the proxy leaves alone (one it refuses by source
- * range and drops later, at forward) then meets its drop instead of a failed route lookup, which
- * would answer with an ICMP error before any filter rule sees the packet.
- */
-async function routeIngressAddresses(lab: Lab, snapshot: ClusterSnapshot): Promise<void> {
-  const ips = snapshot.services().flatMap((service) => service.loadBalancerIngress.flatMap((ingress) => (ingress.ip === undefined ? [] : [ingress.ip])));
-  const input = `${[...new Set(ips)].map((ip) => `route replace ${ip}${ip.includes(':') ? '/128' : '/32'} dev ${PRIMARY_INTERFACE}`).join('\n')}\n`;
-  await Promise.all(lab.topology.nodes.map((node) => lab.exec(node.name, ['ip', '-batch', '-'], { input })));
-}
-
 /** The source addresses the endpoints saw in a trace, sorted (from its explanation). */
 function sourcesSeen(found: DataplaneTraceResult): string[] {
   const prefix = 'sources the endpoints saw: ';
@@ -222,7 +209,6 @@ for (const backend of ['nftables', 'iptables'] as const) {
       });
       // As `simulate --dataplane` does: the node routes a real node's default route would give.
       await routeServiceAddresses(lab, snapshot);
-      await routeIngressAddresses(lab, snapshot);
     });
     after(async function () {
       this.timeout(60_000);
