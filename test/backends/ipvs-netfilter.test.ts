@@ -26,11 +26,15 @@ function web(ips: string[], key = 'app/web:http/TCP', vip = '10.96.0.10'): Servi
 }
 
 function plan(...ports: ServicePortPlan[]): ProxyPlan {
+  return withServiceCIDRs([], ...ports);
+}
+
+function withServiceCIDRs(serviceCIDRs: string[], ...ports: ServicePortPlan[]): ProxyPlan {
   return {
     node: 'node-a',
     settings: {
       clusterCIDRs: ['10.244.0.0/16'],
-      serviceCIDRs: [],
+      serviceCIDRs,
       masqueradeAll: false,
       nodeAddresses: [{ ip: '192.168.50.1', family: 'IPv4' }],
       nodePortAddressFilter: [],
@@ -112,8 +116,9 @@ describe('IPVS netfilter half: ipsets and iptables rules (checked by hand agains
     assert.deepEqual(restore?.args, ['--noflush', '-w']);
     assert.match(restore?.input ?? '', /-m ipvs --ipvs --vdir ORIGINAL --vmethod MASQ -j MASQUERADE/);
     assert.match(restore?.input ?? '', /--match-set kube-router-reject dst,dst .*-j REJECT/);
-    // INPUT, PREROUTING and OUTPUT (mark), POSTROUTING, PREROUTING and OUTPUT (short circuit).
-    assert.equal(runner.calls.filter((call) => call.command === 'iptables' && call.args.includes('-I')).length, 6);
+    // INPUT, PREROUTING and OUTPUT (mark), POSTROUTING, PREROUTING and OUTPUT (short circuit),
+    // INPUT, FORWARD and OUTPUT (service CIDRs).
+    assert.equal(runner.calls.filter((call) => call.command === 'iptables' && call.args.includes('-I')).length, 9);
     runner.calls.length = 0;
     await backend.sync(plan(web(['10.244.1.3'])));
     assert.deepEqual(runner.calls.map((call) => call.command), ['ipset']);
@@ -235,5 +240,68 @@ describe('IPVS netfilter half: ipsets and iptables rules (checked by hand agains
     assert.equal(skips.length, 2);
     assert.match(skips[0] ?? '', /the short circuit of its NodePort IPv4 frontend needs a cluster IP with the Cluster policy and is not implemented yet without one/);
     backend.close();
+  });
+  it('service CIDR addresses no VIP holds are refused: TCP reset, else ICMP, from INPUT, FORWARD and OUTPUT, both families (payload checked by hand); a deleted service only leaves the VIP set', async () => {
+    // No jump is there yet (-C fails), and cleanup finds each one once (the second -D fails).
+    const deleted = new Set<string>();
+    const runner = new RecordingCommandRunner().respond((call) => {
+      if (!call.command.endsWith('tables')) return undefined;
+      if (call.args.includes('-C')) return { exitCode: 1 };
+      const rule = [call.command, ...call.args].join(' ');
+      if (call.args.includes('-D') && deleted.has(rule)) return { exitCode: 1 };
+      deleted.add(rule);
+      return undefined;
+    });
+    const netfilter = new IpvsNetfilter(runner);
+    const v6 = { ...web(['10.244.1.2'], 'app/web6:http/TCP'), frontends: [{ ...web(['10.244.1.2']).frontends[0]!, ip: 'fd00:96::10', family: 'IPv6' as const }], clusterEndpoints: [], hairpinMasquerade: false };
+    await netfilter.apply(withServiceCIDRs(['10.96.0.0/16', 'fd00:96::/112'], web(['10.244.1.2']), v6), [], true);
+    const ipset = runner.calls.find((call) => call.command === 'ipset')?.input?.split('\n') ?? [];
+    for (const line of [
+      'create kube-router-service-cidrs hash:net family inet maxelem 1048576 -exist',
+      'create inet6:kube-router-service-cidrs hash:net family inet6 maxelem 1048576 -exist',
+      'add kube-router-service-cidrs 10.96.0.0/16 -exist',
+      'add inet6:kube-router-service-cidrs fd00:96::/112 -exist',
+      'add kube-router-svip 10.96.0.10 -exist',
+      'add inet6:kube-router-svip fd00:96::10 -exist',
+    ]) assert.ok(ipset.includes(line), `${line} in\n${ipset.join('\n')}`);
+    const chainOf = (tool: string): string[] => (runner.calls.find((call) => call.command === tool && (call.input ?? '').includes(':KUBE-ROUTER-SERVICES'))?.input ?? '')
+      .split('\n').filter((line) => line.includes('KUBE-ROUTER-SERVICE-CIDRS'));
+    assert.deepEqual(chainOf('iptables-restore'), [
+      ':KUBE-ROUTER-SERVICE-CIDRS - [0:0]',
+      '-A KUBE-ROUTER-SERVICE-CIDRS -p tcp -m set --match-set kube-router-service-cidrs dst -m set ! --match-set kube-router-svip dst -m conntrack --ctstate NEW -m comment --comment "no service holds this address" -j REJECT --reject-with tcp-reset',
+      '-A KUBE-ROUTER-SERVICE-CIDRS -m set --match-set kube-router-service-cidrs dst -m set ! --match-set kube-router-svip dst -m conntrack --ctstate NEW -m comment --comment "no service holds this address" -j REJECT --reject-with icmp-port-unreachable',
+    ]);
+    assert.deepEqual(chainOf('ip6tables-restore'), [
+      ':KUBE-ROUTER-SERVICE-CIDRS - [0:0]',
+      '-A KUBE-ROUTER-SERVICE-CIDRS -p tcp -m set --match-set inet6:kube-router-service-cidrs dst -m set ! --match-set inet6:kube-router-svip dst -m conntrack --ctstate NEW -m comment --comment "no service holds this address" -j REJECT --reject-with tcp-reset',
+      '-A KUBE-ROUTER-SERVICE-CIDRS -m set --match-set inet6:kube-router-service-cidrs dst -m set ! --match-set inet6:kube-router-svip dst -m conntrack --ctstate NEW -m comment --comment "no service holds this address" -j REJECT --reject-with icmp6-port-unreachable',
+    ]);
+    const jumps = runner.calls.filter((call) => call.args.includes('-I') && call.args.includes('KUBE-ROUTER-SERVICE-CIDRS')).map((call) => [call.command, ...call.args].join(' '));
+    assert.deepEqual(jumps, ['iptables', 'ip6tables'].flatMap((tool) => ['INPUT', 'FORWARD', 'OUTPUT'].map((chain) => `${tool} -w -t filter -I ${chain} 1 -j KUBE-ROUTER-SERVICE-CIDRS`)));
+    // The service deleted: its VIP leaves kube-router-svip, so its address falls under the refusal; no rule is written.
+    runner.calls.length = 0;
+    await netfilter.apply(withServiceCIDRs(['10.96.0.0/16', 'fd00:96::/112'], v6), ['app/web:http/TCP'], false);
+    assert.deepEqual(runner.calls.map((call) => call.command), ['ipset']);
+    assert.match(runner.calls[0]?.input ?? '', /^del kube-router-svip 10\.96\.0\.10 -exist$/m);
+    assert.doesNotMatch(runner.calls[0]?.input ?? '', /service-cidrs/);
+    // Cleanup takes the jumps and the chain away, and destroys the set.
+    runner.calls.length = 0;
+    await netfilter.cleanup();
+    const removal = runner.calls.find((call) => call.command === 'iptables-restore')?.input ?? '';
+    assert.match(removal, /^-X KUBE-ROUTER-SERVICE-CIDRS$/m);
+    assert.deepEqual(
+      [...new Set(runner.calls.filter((call) => call.command === 'iptables' && call.args.includes('KUBE-ROUTER-SERVICE-CIDRS')).map((call) => call.args.join(' ')))],
+      ['INPUT', 'FORWARD', 'OUTPUT'].map((chain) => `-w -t filter -D ${chain} -j KUBE-ROUTER-SERVICE-CIDRS`),
+    );
+    assert.ok(runner.calls.some((call) => call.command === 'ipset' && call.input === 'destroy inet6:kube-router-service-cidrs\n'));
+  });
+  it('an IPv6 cluster CIDR without IPv6 frontends still gets its family\'s sets and rules (its member would otherwise name a set never created)', async () => {
+    const runner = new RecordingCommandRunner();
+    const dual = { ...plan(web(['10.244.1.2'])), settings: { ...plan().settings, clusterCIDRs: ['10.244.0.0/16', 'fd00:244::/56'] } };
+    await new IpvsNetfilter(runner).apply(dual, [], true);
+    const ipset = runner.calls.find((call) => call.command === 'ipset')?.input?.split('\n') ?? [];
+    assert.ok(ipset.includes('create inet6:kube-router-pod-subnets hash:net family inet6 maxelem 1048576 -exist'), ipset.join('\n'));
+    assert.ok(ipset.includes('add inet6:kube-router-pod-subnets fd00:244::/56 -exist'), ipset.join('\n'));
+    assert.ok(runner.calls.some((call) => call.command === 'ip6tables-restore' && (call.input ?? '').includes(':KUBE-ROUTER-SERVICES')));
   });
 });

@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../cli/run-cli.js';
 import { planServices } from '../../src/core/planner/index.js';
 import { tracePacket, type TraceResult } from '../../src/core/simulator/index.js';
 import { loadCluster } from '../../src/sources/load-cluster.js';
-import { DRAIN_CASE, NODE_BRIDGE_IP, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, type TrafficCase } from './ipvs/traffic-cases.js';
+import { DRAIN_CASE, NODE_BRIDGE_IP, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, TRAFFIC_SERVICE_CIDRS, UNALLOCATED_SERVICE_IP, type TrafficCase } from './ipvs/traffic-cases.js';
 
 const REPO = REPO_ROOT.replace(/\/$/, '');
 
@@ -19,6 +19,16 @@ async function requireKernelVm(context: Context): Promise<void> {
   context.skip();
 }
 
+/**
+ * The guest's programs, bundled on the host before boot and run with plain node from
+ * `$KUBE_ROUTER_VM_PROGRAMS` (a start under emulation costs about 2.5 s, not 16 to 20 s with tsx).
+ */
+const PROGRAMS = {
+  program: 'test/backends/ipvs/vm-program.ts',
+  traffic: 'test/backends/ipvs/traffic-program.ts',
+  sctp: 'test/backends/ipvs/sctp-program.ts',
+};
+
 /** In a namespace of the guest: the node script through the real port, then ipvsadm and ip read back. */
 const GUEST = String.raw`
 repo=$1 out=$KUBE_ROUTER_VM_OUT
@@ -26,7 +36,7 @@ ip netns add ipvs-node
 # A node has addresses; IPVS refuses a real server whose address type is not unicast, which a
 # namespace without a local routing table (lo down) answers for every address.
 ip -n ipvs-node link set lo up
-echo "program $(date +%s)"; timeout 90 ip netns exec ipvs-node node --import tsx "$repo/test/backends/ipvs/vm-program.ts" >"$out/program.out" 2>"$out/program.err"; echo $? >"$out/program.status"
+echo "program $(date +%s)"; timeout 90 ip netns exec ipvs-node node "$KUBE_ROUTER_VM_PROGRAMS/program.mjs" >"$out/program.out" 2>"$out/program.err"; echo $? >"$out/program.status"
 ip netns exec ipvs-node ipvsadm -Ln >"$out/ipvsadm.out" 2>&1
 ip netns exec ipvs-node ip -j address show dev kube-dummy-if >"$out/dummy.out" 2>&1
 
@@ -52,6 +62,9 @@ ip -n $n link add eth0 type veth peer name eth0 netns kripvs-client
 ip -n $n address add 192.168.50.1/24 dev eth0; ip -n $n link set eth0 up
 ip -n kripvs-client address add 192.168.50.2/24 dev eth0; ip -n kripvs-client link set eth0 up
 ip -n kripvs-client route add default via 192.168.50.1
+# As a real node's: a default route, to where no one answers (the client does not forward), so
+# only the proxy's rules can refuse an address of the service CIDR no service holds.
+ip -n $n route add default via 192.168.50.2
 for pod in pod-a pod-b; do
   mkdir -p /tmp/www-$pod/cgi-bin
   printf '#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s %%s\\n" "$REMOTE_ADDR"\n' $pod >/tmp/www-$pod/cgi-bin/who
@@ -59,7 +72,7 @@ for pod in pod-a pod-b; do
   ip netns exec kripvs-$pod busybox httpd -p 8080 -h /tmp/www-$pod
 done
 sleep 1
-echo "traffic $(date +%s)"; timeout 420 ip netns exec $n node --import tsx "$repo/test/backends/ipvs/traffic-program.ts" >"$out/traffic.out" 2>"$out/traffic.err"; echo $? >"$out/traffic.status"
+echo "traffic $(date +%s)"; timeout 420 ip netns exec $n node "$KUBE_ROUTER_VM_PROGRAMS/traffic.mjs" >"$out/traffic.out" 2>"$out/traffic.err"; echo $? >"$out/traffic.status"
 
 # While there: NetworkPolicy over SCTP through both firewall backends. Pods are routed (a /32
 # route per pod veth, the node's gateway address on lo), so pod traffic crosses FORWARD.
@@ -78,7 +91,7 @@ done
 timeout 320 ip netns exec krsctp-server python3 "$repo/test/backends/ipvs/sctp-peer.py" serve 9000 9001 >"$out/sctp-server.out" 2>&1 &
 sctp_server=$!
 sleep 2
-echo "sctp $(date +%s)"; timeout 300 ip netns exec $s node --import tsx "$repo/test/backends/ipvs/sctp-program.ts" >"$out/sctp-program.out" 2>&1
+echo "sctp $(date +%s)"; timeout 300 ip netns exec $s node "$KUBE_ROUTER_VM_PROGRAMS/sctp.mjs" >"$out/sctp-program.out" 2>&1
 kill $sctp_server 2>/dev/null
 echo "end $(date +%s)"
 `;
@@ -88,7 +101,7 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
   let result: KernelVmResult;
   before(async function () {
     await requireKernelVm(this);
-    result = await runInKernelVm({ command: ['sh', '-c', GUEST, 'sh', REPO], cwd: REPO, timeoutMs: 850_000, onStdout: (chunk) => process.stdout.write(`    guest: ${chunk.toString()}`) });
+    result = await runInKernelVm({ command: ['sh', '-c', GUEST, 'sh', REPO], cwd: REPO, programs: PROGRAMS, timeoutMs: 850_000, onStdout: (chunk) => process.stdout.write(`    guest: ${chunk.toString()}`) });
     console.log(`    boot ${result.bootSeconds.toFixed(1)} s, guest script ${result.commandSeconds.toFixed(1)} s`);
   });
 
@@ -128,12 +141,12 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
     interface Observed { answers: string[]; errors: string[] }
     interface DrainServer { address: string; weight: number; connections: number }
     interface Drain { said: string; stderr: string; held: DrainServer[]; drained: DrainServer[]; nodePort: string[]; polls: { afterMs: number; servers: string[] }[] }
-    let traffic: { results: Record<string, Observed>; rules: string; sets: string; cleanupDone: true | string; rulesAfter: string; drain: Drain; skips: string[] };
+    let traffic: { results: Record<string, Observed>; rules: string; filterCounted: string; unallocatedBeforeSync: number; sets: string; cleanupDone: true | string; rulesAfter: string; drain: Drain; skips: string[] };
     let simulated: Map<string, TraceResult>;
 
     before(async () => {
       const { snapshot } = await loadCluster([TRAFFIC_MANIFEST]);
-      const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS });
+      const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS, serviceCIDRs: TRAFFIC_SERVICE_CIDRS });
       simulated = new Map(TRAFFIC_CASES.map((one) => [one.name, tracePacket(plan, { from: one.from, to: one.to, port: one.port, protocol: 'TCP' })]));
     });
 
@@ -182,12 +195,31 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
       assert.equal(seen.masquerade, expected?.masquerade);
     });
 
+    it('the unallocated service address: it timed out before the proxy\'s rules, then each connection from a pod (FORWARD) and from the node (OUTPUT) was reset by the service CIDR rule (the simulator\'s REJECT)', () => {
+      const cases = TRAFFIC_CASES.filter((entry) => entry.to === UNALLOCATED_SERVICE_IP);
+      assert.deepEqual(cases.map((one) => one.fromNamespace), ['kripvs-pod-c', 'kripvs-node']);
+      for (const one of cases) {
+        assert.equal(simulated.get(one.name)?.verdict, 'REJECT');
+        assert.equal(observedAs(one).verdict, 'REJECT', JSON.stringify(traffic.results[one.name]));
+      }
+      assert.equal(traffic.unallocatedBeforeSync, 28, 'curl exit 28 (timeout): without the rules nothing refuses it');
+      // One SYN per connection on the TCP reset rule, none on the ICMP one.
+      const packets = (target: string): string[] => traffic.filterCounted.split('\n')
+        .filter((line) => line.includes('-A KUBE-ROUTER-SERVICE-CIDRS') && line.endsWith(target))
+        .map((line) => (line.split(' ')[0] ?? '').replace(/:\d+\]$/, ']'));
+      const connections = cases.reduce((sum, one) => sum + one.connections, 0);
+      assert.deepEqual(packets('-j REJECT --reject-with tcp-reset'), [`[${connections}]`], traffic.filterCounted);
+      assert.deepEqual(packets('-j REJECT --reject-with icmp-port-unreachable'), ['[0]'], traffic.filterCounted);
+      for (const chain of ['INPUT', 'FORWARD', 'OUTPUT']) assert.match(traffic.filterCounted, new RegExp(`^\\[\\d+:\\d+\\] -A ${chain} -j KUBE-ROUTER-SERVICE-CIDRS$`, 'm'));
+    });
+
     it('the sets hold the frontends the plan names (checked by hand against traffic-cluster.yaml)', () => {
       assert.match(traffic.sets, /^add kube-router-svip 10\.96\.0\.10$/m);
       assert.match(traffic.sets, /^add kube-router-reject 10\.96\.0\.12,tcp:80$/m);
       assert.match(traffic.sets, /^add kube-router-masq-all 192\.168\.50\.1,tcp:30080$/m);
       assert.doesNotMatch(traffic.sets, /^add kube-router-masq-all 192\.168\.50\.1,tcp:30081$/m);
       assert.match(traffic.sets, /^add kube-router-masq-out 10\.96\.0\.10,tcp:80$/m);
+      assert.match(traffic.sets, /^add kube-router-service-cidrs 10\.96\.0\.0\/16$/m);
       assert.match(traffic.rules, /-A POSTROUTING -j KUBE-ROUTER-IPVS-POSTROUTING/);
     });
 

@@ -8,6 +8,15 @@
  *   rejected or dropped as the plan says; traffic to a frontend (VIP, protocol, port) is
  *   accepted; anything else sent to a service VIP is rejected (the VIPs are local addresses
  *   on `kube-dummy-if`, and must not expose the node's own services).
+ * - filter `INPUT`, `FORWARD` and `OUTPUT` jump to `KUBE-ROUTER-SERVICE-CIDRS`: a new
+ *   connection to an address of the service CIDRs (`kube-router-service-cidrs`) that is no
+ *   service VIP (not in `kube-router-svip`) is refused, TCP with a reset and anything else
+ *   with ICMP port unreachable, so a client of a deleted service fails at once instead of
+ *   timing out. Such an address is not on `kube-dummy-if`: a pod's packet to it is forwarded
+ *   (`FORWARD`), the node's own goes out (`OUTPUT`), and `INPUT` catches a VIP whose address
+ *   is still on the interface after its set member went. VIPs, whatever their port, and
+ *   packets of known connections are not matched; a VIP's ports no frontend serves are
+ *   refused in `KUBE-ROUTER-SERVICES` as before.
  * - nat `PREROUTING` and `OUTPUT` jump to `KUBE-ROUTER-IPVS-MARK`, which marks new
  *   connections the plan masquerades: to an `always` frontend, or from outside the cluster
  *   CIDRs to an `outside-cluster-cidrs` one.
@@ -27,7 +36,7 @@ import { SHORT_CIRCUIT_CHAIN } from './ipvs-short-circuit.js';
 export const IPVS_MASQUERADE_MARK = '0x4000/0x4000';
 
 /** The sets this backend owns, by role. */
-export const IPVS_SET_ROLES = ['svip', 'svip-prt', 'masq-all', 'masq-out', 'reject', 'drop', 'hairpin', 'pod-subnets', 'lb-fw', 'lb-src'] as const;
+export const IPVS_SET_ROLES = ['svip', 'svip-prt', 'masq-all', 'masq-out', 'reject', 'drop', 'hairpin', 'pod-subnets', 'lb-fw', 'lb-src', 'service-cidrs'] as const;
 /** One of {@link IPVS_SET_ROLES}. */
 export type IpvsSetRole = (typeof IPVS_SET_ROLES)[number];
 
@@ -44,6 +53,8 @@ const SET_TYPES: Readonly<Record<IpvsSetRole, string>> = {
   // KUBE-LOAD-BALANCER-SOURCE-CIDR): the filtered frontends, and frontend plus allowed range.
   'lb-fw': 'hash:ip,port',
   'lb-src': 'hash:ip,port,net',
+  // The service CIDRs (`--service-cluster-ip-range`), whose unallocated addresses are refused.
+  'service-cidrs': 'hash:net',
 };
 
 /** The chains, by hook. */
@@ -52,6 +63,7 @@ export const IPVS_CHAINS = {
   mark: 'KUBE-ROUTER-IPVS-MARK',
   postrouting: 'KUBE-ROUTER-IPVS-POSTROUTING',
   shortCircuit: SHORT_CIRCUIT_CHAIN,
+  serviceCIDRs: 'KUBE-ROUTER-SERVICE-CIDRS',
 } as const;
 
 /** The jumps from built-in chains: table, chain, target. */
@@ -62,6 +74,9 @@ export const IPVS_JUMPS: readonly { readonly table: string; readonly chain: stri
   { table: 'nat', chain: 'POSTROUTING', target: IPVS_CHAINS.postrouting },
   { table: 'nat', chain: 'PREROUTING', target: IPVS_CHAINS.shortCircuit },
   { table: 'nat', chain: 'OUTPUT', target: IPVS_CHAINS.shortCircuit },
+  { table: 'filter', chain: 'INPUT', target: IPVS_CHAINS.serviceCIDRs },
+  { table: 'filter', chain: 'FORWARD', target: IPVS_CHAINS.serviceCIDRs },
+  { table: 'filter', chain: 'OUTPUT', target: IPVS_CHAINS.serviceCIDRs },
 ];
 
 /** kube-router's set name for a role and family (`kube-router-svip`, `inet6:kube-router-svip`). */
@@ -129,24 +144,43 @@ export function servicePortMembers(plan: ProxyPlan, servicePort: ServicePortPlan
   return [...new Set(members)];
 }
 
-/** The plan-wide members: the cluster CIDRs (pods are not masqueraded by `outside-cluster-cidrs`). */
+const CIDR_TEXT = /^[0-9a-fA-F:.]{2,45}\/\d{1,3}$/;
+
+function cidrFamily(cidr: string): IPFamily {
+  return cidr.includes(':') ? 'IPv6' : 'IPv4';
+}
+
+/**
+ * The plan-wide members: the cluster CIDRs (pods are not masqueraded by `outside-cluster-cidrs`)
+ * and the service CIDRs (their addresses no VIP holds are refused). A /0 service CIDR is left
+ * out: `hash:net` cannot hold it, and it would refuse every address that is no VIP.
+ */
 export function planWideMembers(plan: ProxyPlan): SetMember[] {
-  return plan.settings.clusterCIDRs.map((cidr) => setMember('pod-subnets', cidr.includes(':') ? 'IPv6' : 'IPv4', cidr));
+  const pods = plan.settings.clusterCIDRs.map((cidr) => setMember('pod-subnets', cidrFamily(cidr), cidr));
+  // The planner validated them; the check keeps anything else out of an ipset payload all the same.
+  const services = plan.settings.serviceCIDRs
+    .filter((cidr) => CIDR_TEXT.test(cidr) && !cidr.endsWith('/0'))
+    .map((cidr) => setMember('service-cidrs', cidrFamily(cidr), cidr));
+  return [...pods, ...services];
 }
 
 /** The `iptables-restore --noflush` payload of the chains for one family (declaring a chain flushes it). */
 export function ipvsRulesPayload(family: IPFamily): string {
   const set = (role: IpvsSetRole): string => ipvsSetName(role, family);
   const reject = family === 'IPv4' ? 'icmp-port-unreachable' : 'icmp6-port-unreachable';
-  const { services, mark, postrouting } = IPVS_CHAINS;
+  const { services, mark, postrouting, serviceCIDRs } = IPVS_CHAINS;
+  const unallocated = `-m set --match-set ${set('service-cidrs')} dst -m set ! --match-set ${set('svip')} dst -m conntrack --ctstate NEW -m comment --comment "no service holds this address"`;
   return [
     '*filter',
     `:${services} - [0:0]`,
+    `:${serviceCIDRs} - [0:0]`,
     `-A ${services} -m set --match-set ${set('lb-fw')} dst,dst -m set ! --match-set ${set('lb-src')} dst,dst,src -m comment --comment "outside the load balancer source ranges" -j DROP`,
     `-A ${services} -m set --match-set ${set('reject')} dst,dst -m comment --comment "service without endpoints" -j REJECT --reject-with ${reject}`,
     `-A ${services} -m set --match-set ${set('drop')} dst,dst -m comment --comment "no local endpoints" -j DROP`,
     `-A ${services} -m set --match-set ${set('svip-prt')} dst,dst -j ACCEPT`,
     `-A ${services} -m set --match-set ${set('svip')} dst -m comment --comment "other ports of service VIPs" -j REJECT --reject-with ${reject}`,
+    `-A ${serviceCIDRs} -p tcp ${unallocated} -j REJECT --reject-with tcp-reset`,
+    `-A ${serviceCIDRs} ${unallocated} -j REJECT --reject-with ${reject}`,
     'COMMIT',
     '*nat',
     `:${mark} - [0:0]`,
@@ -162,9 +196,9 @@ export function ipvsRulesPayload(family: IPFamily): string {
 
 /** The payload that empties and deletes the chains of one family (after the jumps are gone). */
 export function ipvsRulesRemovalPayload(): string {
-  const { services, mark, postrouting, shortCircuit } = IPVS_CHAINS;
+  const { services, mark, postrouting, shortCircuit, serviceCIDRs } = IPVS_CHAINS;
   return [
-    '*filter', `:${services} - [0:0]`, `-X ${services}`, 'COMMIT',
+    '*filter', `:${services} - [0:0]`, `:${serviceCIDRs} - [0:0]`, `-X ${services}`, `-X ${serviceCIDRs}`, 'COMMIT',
     '*nat', `:${mark} - [0:0]`, `:${postrouting} - [0:0]`, `:${shortCircuit} - [0:0]`, `-X ${mark}`, `-X ${postrouting}`, `-X ${shortCircuit}`, 'COMMIT', '',
   ].join('\n');
 }

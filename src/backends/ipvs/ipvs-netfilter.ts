@@ -32,9 +32,14 @@ function circuitRulesOf(plan: ProxyPlan, servicePort: ServicePortPlan): ShortCir
   return shortCircuitRules(plan, servicePort, (family) => ipvsSetName('pod-subnets', family), IPVS_MASQUERADE_MARK).rules;
 }
 
+/**
+ * IPv4, and IPv6 where a frontend, a service CIDR (the refusal of its unallocated addresses)
+ * or a cluster CIDR is: every plan-wide member needs its family's sets.
+ */
 function familiesOf(plan: ProxyPlan): IPFamily[] {
   const families = new Set<IPFamily>(['IPv4']);
   for (const servicePort of plan.servicePorts.values()) for (const frontend of servicePort.frontends) families.add(frontend.family);
+  for (const cidr of [...plan.settings.serviceCIDRs, ...plan.settings.clusterCIDRs]) families.add(cidr.includes(':') ? 'IPv6' : 'IPv4');
   return [...families].sort();
 }
 

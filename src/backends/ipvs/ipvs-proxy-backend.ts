@@ -1,17 +1,20 @@
 import type { ProgrammedState, SyncOptions } from '../../core/backend/backend.js';
 import type { ProxyBackend } from '../../core/backend/concern-backends.js';
-import { systemClock, type Clock, type TimerHandle } from '../../core/controller/clock.js';
+import { systemClock, type Clock } from '../../core/controller/clock.js';
 import { BackendError } from '../../core/errors.js';
 import { fragmentChanges } from '../../core/plan/fragment-map.js';
 import type { ProxyPlan } from '../../core/plan/proxy-plan.js';
 import type { SyncReport } from '../../core/plan/sync-report.js';
-import type { IpvsPort, KernelRealServer, RealServer, VirtualService } from '../../core/ports/ipvs.js';
-import { isNetlinkError } from '../../core/ports/netlink.js';
+import type { IpvsPort, KernelRealServer, VirtualService } from '../../core/ports/ipvs.js';
 import type { VipInterface } from './dummy-interface.js';
 import { VipLedger } from './vip-ledger.js';
 import type { IpvsNetfilter } from './ipvs-netfilter.js';
-import { realServerId, virtualServiceId } from './fake-ipvs-port.js';
-import { sameServerSettings, sameServiceSettings, servicePortSkips, virtualServiceSpecs, type VirtualServiceSpec } from './ipvs-service-specs.js';
+import { virtualServiceId } from './fake-ipvs-port.js';
+import { servicePortSkips } from './ipvs-service-specs.js';
+import { ProgrammedServices } from './programmed-services.js';
+import { RealServerDrain } from './real-server-drain.js';
+import { VirtualServiceReconciler } from './virtual-service-reconciler.js';
+import { readBackKernel } from './kernel-read-back.js';
 
 /** kube-router's default `--ipvs-graceful-period`. */
 export const DEFAULT_GRACE_PERIOD_MS = 30_000;
@@ -37,15 +40,6 @@ export interface IpvsProxyBackendOptions {
   readonly onSkip?: ((line: string) => void) | undefined;
   /** The ipsets and iptables rules (filtering, masquerade); none: IPVS and VIPs only (unit tests). */
   readonly netfilter?: IpvsNetfilter | undefined;
-}
-
-/** A virtual service as this backend programmed it. */
-interface ProgrammedService {
-  service: VirtualService;
-  /** The service port key whose frontend it is. */
-  readonly owner: string;
-  readonly localAddress?: string | undefined;
-  readonly servers: Map<string, RealServer>;
 }
 
 /** A virtual service with its real servers, as the kernel lists them. */
@@ -81,9 +75,19 @@ function asBackendError(error: unknown): BackendError {
  * With an {@link IpvsNetfilter}, the plan's masquerade and no-endpoint decisions, the VIP
  * filtering and the LoadBalancer source ranges are ipsets matched by constant iptables rules
  * (`-m ipvs --vdir ORIGINAL --vmethod MASQ -j MASQUERADE`, the `kube-router-svip` sets, the
- * `kube-router-lb-fw` / `kube-router-lb-src` pair); see `./ipvs-iptables-render.ts`. The
+ * `kube-router-lb-fw` / `kube-router-lb-src` pair), and the refusal of service CIDR addresses
+ * (`settings.serviceCIDRs`) that are no VIP: a new connection to one is rejected in filter
+ * `INPUT`, `FORWARD` and `OUTPUT`, TCP with a reset and anything else with ICMP port
+ * unreachable, so a client of a deleted service fails at once (kube-proxy drops unallocated
+ * addresses; this backend refuses them as the iptables and nftables proxies and the simulator
+ * do); see `./ipvs-iptables-render.ts`. The
  * plan's short circuit for Local external frontends is a DNAT to the service's cluster IP
  * before IPVS sees the packet; see `./ipvs-short-circuit.ts`.
+ *
+ * The parts: what was programmed (`./programmed-services.ts`), the per service port diff
+ * (`./virtual-service-reconciler.ts`), the drain of leaving servers (`./real-server-drain.ts`)
+ * and the read-back that repairs drift (`./kernel-read-back.ts`); this class orders them in a
+ * sync and runs one operation at a time.
  *
  * Not implemented yet: DSR (`kube-router.io/service.dsr`): such a service is proxied with
  * masquerade and the backend logs and counts the skip (`onSkip`, `describe`).
@@ -93,17 +97,13 @@ export class IpvsProxyBackend implements ProxyBackend {
   readonly name = 'ipvs';
   /** Concern. */
   readonly concern = 'proxy' as const;
-  private readonly gracePeriodMs: number;
-  private readonly drainCheckIntervalMs: number;
   private readonly clock: Clock;
   private readonly netfilter: IpvsNetfilter | undefined;
   private lastPlan: ProxyPlan | undefined;
-  private readonly programmed = new Map<string, ProgrammedService>();
-  private readonly byOwner = new Map<string, Set<string>>();
-  /** `serviceId|serverId` to the time it may be deleted. */
-  private readonly terminating = new Map<string, number>();
   private readonly vips: VipLedger;
-  private timer: TimerHandle | undefined;
+  private readonly programmed: ProgrammedServices;
+  private readonly drain: RealServerDrain;
+  private readonly reconciler: VirtualServiceReconciler;
   private readonly onSkip: (line: string) => void;
   /** Skip lines by service port key, for {@link describe}. */
   private readonly skipped = new Map<string, readonly string[]>();
@@ -118,11 +118,17 @@ export class IpvsProxyBackend implements ProxyBackend {
     vipInterface: VipInterface,
     options: IpvsProxyBackendOptions = {},
   ) {
-    this.gracePeriodMs = options.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS;
-    this.drainCheckIntervalMs = options.drainCheckIntervalMs ?? DEFAULT_DRAIN_CHECK_INTERVAL_MS;
     this.clock = options.clock ?? systemClock;
     this.netfilter = options.netfilter;
     this.vips = new VipLedger(vipInterface);
+    this.programmed = new ProgrammedServices(this.vips);
+    const timing = {
+      gracePeriodMs: options.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
+      drainCheckIntervalMs: options.drainCheckIntervalMs ?? DEFAULT_DRAIN_CHECK_INTERVAL_MS,
+      clock: this.clock,
+    };
+    this.drain = new RealServerDrain(port, this.programmed, timing, () => this.reapTerminating());
+    this.reconciler = new VirtualServiceReconciler(port, this.programmed, this.drain);
     this.onSkip = options.onSkip ?? ((line) => console.warn(`ipvs proxy: ${line}`));
   }
 
@@ -134,8 +140,8 @@ export class IpvsProxyBackend implements ProxyBackend {
   /** Deletes every virtual service it programmed and the dummy interface. */
   cleanup(): Promise<void> {
     return this.exclusive(async () => {
-      this.cancelTimer();
-      for (const id of [...this.programmed.keys()]) await this.deleteService(id);
+      this.drain.cancel();
+      for (const id of this.programmed.ids()) await this.reconciler.deleteService(id);
       try {
         await this.netfilter?.cleanup();
         await this.vips.removeAll();
@@ -143,20 +149,19 @@ export class IpvsProxyBackend implements ProxyBackend {
         throw asBackendError(error);
       }
       this.skipped.clear();
-      this.terminating.clear();
+      this.drain.clear();
       this.lastPlan = undefined;
     });
   }
 
   /** See `Backend.describe`. */
   async describe(): Promise<ProgrammedState<ProxyPlan>> {
-    const servers = [...this.programmed.values()].reduce((sum, entry) => sum + entry.servers.size, 0);
     return {
       backend: this.name,
       concern: this.concern,
       plan: this.lastPlan,
       summary: [
-        `${this.programmed.size} virtual services, ${servers} real servers (${this.terminating.size} terminating), ${this.vips.size} VIPs`,
+        `${this.programmed.size} virtual services, ${this.programmed.serverCount()} real servers (${this.drain.size} terminating), ${this.vips.size} VIPs`,
         ...(this.skipped.size > 0 ? [`${[...this.skipped.values()].reduce((sum, lines) => sum + lines.length, 0)} skipped (not implemented yet or invalid), in ${this.skipped.size} service ports`] : []),
       ],
     };
@@ -177,12 +182,12 @@ export class IpvsProxyBackend implements ProxyBackend {
    * ended (also done on every sync, and by a timer every `drainCheckIntervalMs` while some drain).
    */
   reapTerminating(): Promise<void> {
-    return this.exclusive(() => this.reapNow());
+    return this.exclusive(() => this.drain.reap());
   }
 
   /** Stops the grace period timer (the process can exit); programmed state stays. */
   close(): void {
-    this.cancelTimer();
+    this.drain.cancel();
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -197,17 +202,17 @@ export class IpvsProxyBackend implements ProxyBackend {
     const full = resync || previous === undefined || previous.node !== plan.node || JSON.stringify(previous.settings) !== JSON.stringify(plan.settings);
     // Only a full sync walks every service port; a partial one costs what changed.
     const changes = full
-      ? { changed: [...plan.servicePorts.keys()], removed: [...this.byOwner.keys()].filter((key) => !plan.servicePorts.has(key)) }
+      ? { changed: [...plan.servicePorts.keys()], removed: this.programmed.owners().filter((key) => !plan.servicePorts.has(key)) }
       : fragmentChanges(previous.servicePorts, plan.servicePorts);
     const touched = [...changes.changed, ...changes.removed];
     let netfilterChanged = false;
     try {
       await this.netfilter?.apply(plan, touched, full);
       netfilterChanged = true;
-      if (full) await this.readBack(plan);
-      for (const key of touched) await this.reconcile(plan, key);
+      if (full) await readBackKernel(plan, { port: this.port, programmed: this.programmed, drain: this.drain, vips: this.vips });
+      for (const key of touched) await this.reconciler.reconcile(plan, key);
       await this.vips.write();
-      await this.reapNow();
+      await this.drain.reap();
     } catch (error) {
       await this.rollback(previous, touched);
       if (netfilterChanged && previous !== undefined) {
@@ -244,172 +249,11 @@ export class IpvsProxyBackend implements ProxyBackend {
   private async rollback(previous: ProxyPlan | undefined, keys: readonly string[]): Promise<void> {
     for (const key of keys) {
       try {
-        await this.reconcile(previous, key);
+        await this.reconciler.reconcile(previous, key);
       } catch {
         // Best effort: the next sync compares with what is remembered and repairs the rest.
       }
     }
     await this.vips.write().catch(() => undefined);
-  }
-
-  /** Replaces the memory of the services the plan wants or the backend made with the kernel's listing. */
-  private async readBack(plan: ProxyPlan): Promise<void> {
-    const kernel = new Map((await this.port.listServices()).map((service) => [virtualServiceId(service), service]));
-    const wanted = new Map<string, { owner: string; spec: VirtualServiceSpec }>();
-    for (const servicePort of plan.servicePorts.values()) {
-      for (const spec of virtualServiceSpecs(plan, servicePort).values()) if (!wanted.has(spec.id)) wanted.set(spec.id, { owner: servicePort.key, spec });
-    }
-    for (const id of new Set([...this.programmed.keys(), ...wanted.keys()])) {
-      const service = kernel.get(id);
-      const known = this.programmed.get(id);
-      this.forget(id);
-      if (service === undefined) continue;
-      const owner = known?.owner ?? wanted.get(id)?.owner ?? '';
-      const servers = new Map((await this.port.listRealServers(service)).map((server) => [realServerId(server), server as RealServer]));
-      this.remember(id, { service, owner, localAddress: known?.localAddress ?? wanted.get(id)?.spec.localAddress, servers });
-    }
-    for (const key of [...this.terminating.keys()]) {
-      const [serviceId = '', serverId = ''] = key.split('|');
-      if (this.programmed.get(serviceId)?.servers.has(serverId) !== true) this.terminating.delete(key);
-    }
-    await this.vips.readBack();
-  }
-
-  /** Makes the kernel hold what `plan` wants for service port `key` (nothing when absent). */
-  private async reconcile(plan: ProxyPlan | undefined, key: string): Promise<void> {
-    const servicePort = plan?.servicePorts.get(key);
-    const desired = plan !== undefined && servicePort !== undefined ? virtualServiceSpecs(plan, servicePort) : new Map<string, VirtualServiceSpec>();
-    for (const id of [...(this.byOwner.get(key) ?? [])]) if (!desired.has(id)) await this.deleteService(id);
-    for (const spec of desired.values()) {
-      let current = this.programmed.get(spec.id);
-      // Another service port's frontend at the same address and port keeps it.
-      if (current !== undefined && current.owner !== key && plan?.servicePorts.has(current.owner) === true) continue;
-      if (current === undefined) {
-        await this.port.addService(spec.service);
-        current = { service: spec.service, owner: key, localAddress: spec.localAddress, servers: new Map() };
-      } else if (!sameServiceSettings(current.service, spec.service)) {
-        await this.port.editService(spec.service);
-        current = { ...current, service: spec.service };
-      }
-      this.remember(spec.id, { ...current, owner: key, localAddress: spec.localAddress });
-      await this.reconcileServers(spec, current.servers);
-    }
-  }
-
-  private async reconcileServers(spec: VirtualServiceSpec, servers: Map<string, RealServer>): Promise<void> {
-    for (const [serverId, server] of spec.servers) {
-      const existing = servers.get(serverId);
-      if (existing === undefined) await this.port.addRealServer(spec.service, server);
-      else if (!sameServerSettings(existing, server)) await this.port.editRealServer(spec.service, server);
-      servers.set(serverId, server);
-      this.terminating.delete(`${spec.id}|${serverId}`);
-    }
-    for (const [serverId, server] of servers) {
-      const pendingKey = `${spec.id}|${serverId}`;
-      if (spec.servers.has(serverId) || this.terminating.has(pendingKey)) continue;
-      if (server.weight !== 0) {
-        const drained = { ...server, weight: 0 };
-        await this.port.editRealServer(spec.service, drained);
-        servers.set(serverId, drained);
-      }
-      this.terminating.set(pendingKey, this.clock.now() + this.gracePeriodMs);
-      this.scheduleReap();
-    }
-  }
-
-  private async deleteService(id: string): Promise<void> {
-    const entry = this.programmed.get(id);
-    if (entry === undefined) return;
-    try {
-      await this.port.deleteService(entry.service);
-    } catch (error) {
-      if (!isNetlinkError(error, 'ESRCH')) throw error;
-    }
-    this.forget(id);
-    for (const key of [...this.terminating.keys()]) if (key.startsWith(`${id}|`)) this.terminating.delete(key);
-  }
-
-  private remember(id: string, entry: ProgrammedService): void {
-    this.forget(id);
-    this.programmed.set(id, entry);
-    let owned = this.byOwner.get(entry.owner);
-    if (owned === undefined) this.byOwner.set(entry.owner, (owned = new Set()));
-    owned.add(id);
-    if (entry.localAddress !== undefined) this.vips.count(entry.localAddress, 1);
-  }
-
-  private forget(id: string): void {
-    const entry = this.programmed.get(id);
-    if (entry === undefined) return;
-    this.programmed.delete(id);
-    const owned = this.byOwner.get(entry.owner);
-    owned?.delete(id);
-    if (owned?.size === 0) this.byOwner.delete(entry.owner);
-    if (entry.localAddress !== undefined) this.vips.count(entry.localAddress, -1);
-  }
-
-  /**
-   * Deletes the draining real servers whose grace period has passed or that have no
-   * connection left (ActiveConn + InActConn = 0). The counters come from one dump of each
-   * virtual service that has a draining server still inside its grace period, and of no other.
-   */
-  private async reapNow(): Promise<void> {
-    const now = this.clock.now();
-    const byService = new Map<string, { serverId: string; deadline: number }[]>();
-    for (const [pendingKey, deadline] of this.terminating) {
-      const [serviceId = '', serverId = ''] = pendingKey.split('|');
-      let pending = byService.get(serviceId);
-      if (pending === undefined) byService.set(serviceId, (pending = []));
-      pending.push({ serverId, deadline });
-    }
-    for (const [serviceId, pending] of byService) {
-      const entry = this.programmed.get(serviceId);
-      if (entry === undefined) {
-        for (const { serverId } of pending) this.terminating.delete(`${serviceId}|${serverId}`);
-        continue;
-      }
-      const busy = pending.some(({ deadline }) => deadline > now) ? await this.busyServers(entry.service) : new Set<string>();
-      for (const { serverId, deadline } of pending) {
-        if (deadline > now && busy.has(serverId)) continue;
-        const server = entry.servers.get(serverId);
-        if (server !== undefined) {
-          try {
-            await this.port.deleteRealServer(entry.service, server);
-          } catch (error) {
-            if (!isNetlinkError(error, 'ENOENT', 'ESRCH')) throw error;
-          }
-          entry.servers.delete(serverId);
-        }
-        this.terminating.delete(`${serviceId}|${serverId}`);
-      }
-    }
-    this.cancelTimer();
-    if (this.terminating.size > 0) this.scheduleReap();
-  }
-
-  /** The real servers of one virtual service that still have connections (none when the service is gone). */
-  private async busyServers(service: VirtualService): Promise<Set<string>> {
-    try {
-      const listed = await this.port.listRealServers(service);
-      return new Set(listed.filter((server) => server.activeConnections + server.inactiveConnections > 0).map((server) => realServerId(server)));
-    } catch (error) {
-      if (isNetlinkError(error, 'ESRCH')) return new Set();
-      throw error;
-    }
-  }
-
-  /** Wakes at the next grace period's end, or sooner to look at the connection counters again. */
-  private scheduleReap(): void {
-    if (this.timer !== undefined) return;
-    const next = Math.min(Math.min(...this.terminating.values()), this.clock.now() + this.drainCheckIntervalMs);
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.reapTerminating().catch(() => undefined);
-    }, Math.max(0, next - this.clock.now()));
-  }
-
-  private cancelTimer(): void {
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
   }
 }

@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 export const TRAFFIC_MANIFEST = fileURLToPath(new URL('./traffic-cluster.yaml', import.meta.url));
 /** `--cluster-cidr`. */
 export const TRAFFIC_CLUSTER_CIDRS = ['10.244.0.0/16'];
+/** `--service-cluster-ip-range`: holds every cluster IP of traffic-cluster.yaml (10.96.0.x). */
+export const TRAFFIC_SERVICE_CIDRS = ['10.96.0.0/16'];
+/** An address of the service CIDR that no service of traffic-cluster.yaml holds. */
+export const UNALLOCATED_SERVICE_IP = '10.96.0.99';
 
 /** One check: `connections` HTTP requests from a namespace to a frontend. */
 export interface TrafficCase {
@@ -23,6 +27,8 @@ export interface TrafficCase {
 /** Namespaces and addresses the guest script builds (see ipvs-vm.test.ts). */
 export const POD_CLIENT = { namespace: 'kripvs-pod-c', ip: '10.244.1.4' };
 export const OUTSIDE_CLIENT = { namespace: 'kripvs-client', ip: '192.168.50.2' };
+/** The node itself: its namespace, and its address towards its default route (the outside client). */
+export const NODE_ITSELF = { namespace: 'kripvs-node', ip: '192.168.50.1' };
 /** The node's address towards its pods (what masquerade writes as source there). */
 export const NODE_BRIDGE_IP = '10.244.1.1';
 /** The server pods: name each answers with, address. */
@@ -42,6 +48,8 @@ export const TRAFFIC_CASES: readonly TrafficCase[] = [
   { name: 'LoadBalancer source range: a pod refused', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '192.168.60.10', port: 80, connections: 1 },
   { name: 'LoadBalancer (Local policy) from outside: local endpoints only', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.60.11', port: 80, connections: 4 },
   { name: 'LoadBalancer (Local policy) from a pod: the short circuit to every endpoint', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '192.168.60.11', port: 80, connections: 4 },
+  { name: 'an address of the service CIDR no service holds, from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: UNALLOCATED_SERVICE_IP, port: 80, connections: 2 },
+  { name: 'an address of the service CIDR no service holds, from the node', fromNamespace: NODE_ITSELF.namespace, from: NODE_ITSELF.ip, to: UNALLOCATED_SERVICE_IP, port: 80, connections: 2 },
 ];
 
 /**

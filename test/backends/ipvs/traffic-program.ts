@@ -16,12 +16,12 @@ import { planServices } from '../../../src/core/planner/index.js';
 import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
 import { loadCluster } from '../../../src/sources/load-cluster.js';
 import { SortedTable } from '../../../src/core/store/sorted-table.js';
-import { DRAIN_CASE, POD_CLIENT, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST } from './traffic-cases.js';
+import { DRAIN_CASE, POD_CLIENT, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, TRAFFIC_SERVICE_CIDRS, UNALLOCATED_SERVICE_IP } from './traffic-cases.js';
 
 const out = process.env['KUBE_ROUTER_VM_OUT'] ?? '/tmp';
 const runner = new ExecCommandRunner();
 const { snapshot } = await loadCluster([TRAFFIC_MANIFEST]);
-const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS });
+const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS, serviceCIDRs: TRAFFIC_SERVICE_CIDRS });
 const port = await GenericNetlinkIpvsPort.open();
 const skips: string[] = [];
 const backend = new IpvsProxyBackend(port, new DummyInterfaceAddresses(runner), {
@@ -30,6 +30,9 @@ const backend = new IpvsProxyBackend(port, new DummyInterfaceAddresses(runner), 
   drainCheckIntervalMs: DRAIN_CASE.drainCheckIntervalMs,
   onSkip: (line) => skips.push(line),
 });
+// Before the proxy's rules: the node's default route leads where no one answers, so a
+// connection to an unallocated service address times out (curl exit 28) until they refuse it.
+const unallocatedBeforeSync = (await runner.run('ip', ['netns', 'exec', POD_CLIENT.namespace, 'curl', '-sS', '--max-time', '3', `http://${UNALLOCATED_SERVICE_IP}/`], { allowedExitCodes: [7, 28] })).exitCode;
 const report = await backend.sync(plan);
 const results: Record<string, { answers: string[]; errors: string[] }> = {};
 for (const one of TRAFFIC_CASES) {
@@ -46,13 +49,15 @@ for (const one of TRAFFIC_CASES) {
   results[one.name] = { answers, errors };
 }
 const { stdout: rules } = await runner.run('iptables-save', []);
+// With packet counters: which REJECT answered the unallocated address.
+const { stdout: filterCounted } = await runner.run('iptables-save', ['-c', '-t', 'filter']);
 const { stdout: sets } = await runner.run('ipset', ['save']);
 const drain = await drainCase();
 const cleanupDone = await backend.cleanup().then(() => true, (error: unknown) => String(error));
 const { stdout: rulesAfter } = await runner.run('iptables-save', []);
 backend.close();
 await port.close();
-await writeFile(join(out, 'traffic.json'), JSON.stringify({ report, results, rules, sets, cleanupDone, rulesAfter, drain, skips }));
+await writeFile(join(out, 'traffic.json'), JSON.stringify({ report, results, rules, filterCounted, unallocatedBeforeSync, sets, cleanupDone, rulesAfter, drain, skips }));
 
 /** The servers of the drained cluster IP's virtual service, as the backend's dump lists them. */
 async function webServers(): Promise<{ address: string; weight: number; connections: number }[]> {
