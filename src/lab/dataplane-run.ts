@@ -29,6 +29,8 @@ export interface DataplaneLabOptions extends LabEnvironmentOptions {
   readonly proxyBackend?: ProxyBackendName | undefined;
   /** `--cluster-cidr` of the agents; default the lab's pod CIDRs. */
   readonly clusterCIDRs?: readonly string[] | undefined;
+  /** `--service-cluster-ip-range` of the agents: addresses there that no service holds are refused. */
+  readonly serviceClusterIPRanges?: readonly string[] | undefined;
   /** `--masquerade-all` of the agents. */
   readonly masqueradeAll?: boolean | undefined;
   /** Ports every pod serves besides its own (see `TopologyOptions.extraPodPorts`). */
@@ -70,8 +72,9 @@ export async function withDataplaneLab<T>(
       // The planners tell pod traffic from other traffic by the cluster CIDR: the lab's pod CIDRs.
       clusterCIDRs: options.clusterCIDRs ?? [...new Set(lab.topology.nodes.flatMap((node) => node.podCIDRs))],
       masqueradeAll: options.masqueradeAll,
+      serviceClusterIPRanges: options.serviceClusterIPRanges,
     }, options.agentReadyTimeoutMs ?? AGENT_READY_TIMEOUT_MS);
-    if (options.proxyBackend !== undefined) await routeServiceAddresses(lab, snapshot);
+    if (options.proxyBackend !== undefined) await routeServiceAddresses(lab, snapshot, options.serviceClusterIPRanges);
     return await use(lab);
   } finally {
     removeHandlers();
@@ -99,19 +102,26 @@ async function startAgents(lab: Lab, options: LabAgentOptions, timeoutMs: number
 
 /**
  * Gives every node a route for the services' cluster IPs, external IPs and load balancer
- * ingress IPs out of its uplink, as
+ * ingress IPs, and the whole `serviceCIDRs`, out of its uplink, as
  * a real node's default route would: a packet the proxy does not DNAT (a service without
  * endpoints) then reaches the forward hook, where the proxy rejects it, instead of failing
  * the route lookup before any rule sees it. (The lab's nodes on one subnet have no default
  * route, so that unrouted pod addresses stay unreachable.)
  */
-export async function routeServiceAddresses(lab: Lab, snapshot: Pick<ClusterSnapshot, 'services'>): Promise<void> {
+export async function routeServiceAddresses(
+  lab: Lab,
+  snapshot: Pick<ClusterSnapshot, 'services'>,
+  serviceCIDRs: readonly string[] = [],
+): Promise<void> {
   const addresses = [...new Set(snapshot.services().flatMap((service) => [
     ...service.clusterIPs,
     ...service.externalIPs,
     ...service.loadBalancerIngress.flatMap((ingress) => (ingress.ip === undefined ? [] : [ingress.ip])),
   ]))];
-  const lines = addresses.map((ip) => `route replace ${ip}${ip.includes(':') ? '/128' : '/32'} dev ${PRIMARY_INTERFACE}`);
+  const lines = [
+    ...serviceCIDRs.map((cidr) => `route replace ${cidr} dev ${PRIMARY_INTERFACE}`),
+    ...addresses.map((ip) => `route replace ${ip}${ip.includes(':') ? '/128' : '/32'} dev ${PRIMARY_INTERFACE}`),
+  ];
   if (lines.length === 0) return;
   await Promise.all(lab.topology.nodes.map((node) => lab.exec(node.name, ['ip', '-batch', '-'], { input: `${lines.join('\n')}\n` })));
 }

@@ -41,6 +41,15 @@ describe('kube-router simulate --dataplane (root, end to end)', function () {
     assert.deepEqual({ verdict: real?.verdict, backends: real?.backends, masquerade: real?.masquerade },
       { verdict: simulated?.verdict, backends: [...(simulated?.backends ?? [])].sort(), masquerade: simulated?.masquerade });
   });
+
+  it('--node --dataplane iptables --service-cluster-ip-range: an address no service holds is refused, as the simulator says', async () => {
+    const args = ['simulate', ...PROXY, '--node', 'px-1', '--from', '10.62.1.20', '--to', '10.96.62.99', '--port', '80', '--cluster-cidr', '10.62.1.0/24,10.62.2.0/24', '--service-cluster-ip-range', '10.96.0.0/16', '--output', 'json'];
+    const [simulated, real] = (await Promise.all([json(args), json([...args, '--dataplane', 'iptables'])])) as { verdict: string; backends: string[]; masquerade: boolean }[];
+    // Checked by hand: 10.96.62.99 is inside 10.96.0.0/16 and no service of the fixture holds it.
+    assert.equal(simulated?.verdict, 'REJECT');
+    assert.deepEqual({ verdict: real?.verdict, backends: real?.backends, masquerade: real?.masquerade },
+      { verdict: simulated?.verdict, backends: simulated?.backends, masquerade: simulated?.masquerade });
+  });
 });
 
 describe('kube-router lab up --proxy-backend ipvs (root)', function () {

@@ -11,17 +11,20 @@ import { labNamespacesOnMachine, skipUnlessRoot } from './root-helpers.js';
 const FIXTURE = 'test/fixtures/dataplane/ipvs';
 const NODE = 'ipvs-1';
 const CLUSTER_CIDRS = ['10.63.1.0/24', '10.63.2.0/24'];
+const SERVICE_CIDRS = ['10.96.0.0/16'];
 
 /**
  * The questions, with the answers checked by hand against cluster.yaml: web's ClusterIP from
  * pod k1 reaches w1 and w2 unmasqueraded (k1 is inside the cluster CIDR); the NodePort from
  * the lab's outside client (192.168.63.250, the first subnet's .250) reaches both,
- * masqueraded (externalTrafficPolicy Cluster); empty has no endpoints: refused.
+ * masqueraded (externalTrafficPolicy Cluster); empty has no endpoints: refused; 10.96.63.99 is
+ * in the service CIDR 10.96.0.0/16 and no service holds it: refused.
  */
 const CASES = [
   { name: 'ClusterIP from a pod', from: '10.63.1.20', to: '10.96.63.10', port: 80, verdict: 'ACCEPT' },
   { name: 'NodePort from the outside client', from: '192.168.63.250', to: '192.168.63.11', port: 30080, verdict: 'ACCEPT' },
   { name: 'ClusterIP without endpoints', from: '10.63.1.20', to: '10.96.63.12', port: 80, verdict: 'REJECT' },
+  { name: 'an address of the service CIDR no service holds', from: '10.63.1.20', to: '10.96.63.99', port: 80, verdict: 'REJECT' },
 ] as const;
 
 interface TraceAnswer {
@@ -67,7 +70,7 @@ describe('kube-router simulate --node --dataplane ipvs: real traffic through the
   const args = [
     'simulate', '-f', FIXTURE, '--node', NODE,
     '--queries', JSON.stringify(CASES.map(({ from, to, port }) => ({ from, to, port }))),
-    '--cluster-cidr', CLUSTER_CIDRS.join(','), '--output', 'json',
+    '--cluster-cidr', CLUSTER_CIDRS.join(','), '--service-cluster-ip-range', SERVICE_CIDRS.join(','), '--output', 'json',
   ];
 
   before(async function () {
@@ -91,7 +94,7 @@ describe('kube-router simulate --node --dataplane ipvs: real traffic through the
   for (const [index, one] of CASES.entries()) {
     it(`${one.name}: verdict, backends and masquerade equal the simulator's tracePacket (${one.verdict}, checked by hand)`, async () => {
       const { snapshot } = await loadCluster([FIXTURE]);
-      const plan = planServices(snapshot, NODE, { clusterCIDRs: CLUSTER_CIDRS });
+      const plan = planServices(snapshot, NODE, { clusterCIDRs: CLUSTER_CIDRS, serviceCIDRs: SERVICE_CIDRS });
       const expected = tracePacket(plan, { from: one.from, to: one.to, port: one.port, protocol: 'TCP' });
       assert.equal(expected.verdict, one.verdict);
       const real = answers[index];

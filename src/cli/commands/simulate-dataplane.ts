@@ -116,6 +116,7 @@ export async function dataplaneMatrixAnswer(snapshot: ClusterSnapshot, options: 
 export async function dataplaneTraceAnswer(snapshot: ClusterSnapshot, options: SimulateOptions, traces: TraceQueries, dataplane: Dataplane): Promise<Answer> {
   const protocols = await Promise.all(traces.queries.map((query) => labProtocolOf(query.protocol)));
   const clusterCIDRs = parseCidrList('--cluster-cidr', options.clusterCidr);
+  const serviceCIDRs = parseCidrList('--service-cluster-ip-range', options.serviceClusterIpRange);
   const timeoutMs = options.inKernelVm ? VM_PROBE_TIMEOUT_MS : undefined;
   const files = options.file.map((file) => resolve(file));
   const results = await asConfigErrors(() => withDataplaneLab(snapshot, {
@@ -125,6 +126,7 @@ export async function dataplaneTraceAnswer(snapshot: ClusterSnapshot, options: S
     proxyBackend: dataplane,
     clusterCIDRs: clusterCIDRs.length > 0 ? clusterCIDRs : undefined,
     masqueradeAll: options.masqueradeAll ?? false,
+    serviceClusterIPRanges: serviceCIDRs.length > 0 ? serviceCIDRs : undefined,
     agentReadyTimeoutMs: options.inKernelVm ? VM_AGENT_READY_TIMEOUT_MS : undefined,
   }, async (lab) => {
     const answers = [];
@@ -167,6 +169,7 @@ export async function traceInKernelVm(snapshot: ClusterSnapshot, options: Simula
   const args = [
     'simulate', ...files.flatMap((file) => ['-f', file]), '--node', nodeName, ...question,
     ...(options.clusterCidr !== undefined ? ['--cluster-cidr', options.clusterCidr] : []),
+    ...(options.serviceClusterIpRange !== undefined ? ['--service-cluster-ip-range', options.serviceClusterIpRange] : []),
     ...(options.masqueradeAll ? ['--masquerade-all'] : []),
     '--dataplane', 'ipvs', '--route-backend', routeBackendOf(options),
     '--in-kernel-vm', '--output', options.output,

@@ -13,6 +13,7 @@ export interface SimulateOptions {
   port?: string[];
   protocol?: string[];
   clusterCidr?: string;
+  serviceClusterIpRange?: string;
   masqueradeAll?: boolean;
   nodeportAddresses?: string;
   output: 'json' | 'table';
@@ -93,6 +94,7 @@ export function modeOf(options: SimulateOptions): Mode {
   }
   const proxyFlags: [string, unknown][] = [
     ['--cluster-cidr', options.clusterCidr],
+    ['--service-cluster-ip-range', options.serviceClusterIpRange],
     ['--masquerade-all', options.masqueradeAll],
     ['--nodeport-addresses', options.nodeportAddresses],
     ['--queries', options.queries],

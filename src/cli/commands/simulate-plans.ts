@@ -65,9 +65,10 @@ export function simulateExplain(snapshot: ClusterSnapshot, options: SimulateOpti
 export function simulateTrace(snapshot: ClusterSnapshot, options: SimulateOptions, traces: TraceQueries): Answer {
   const clusterCIDRs = parseCidrList('--cluster-cidr', options.clusterCidr);
   const nodePortAddresses = parseCidrList('--nodeport-addresses', options.nodeportAddresses);
+  const serviceCIDRs = parseCidrList('--service-cluster-ip-range', options.serviceClusterIpRange);
   const plans = new Map<string, ReturnType<typeof planServices>>();
   const planOf = (node: string): ReturnType<typeof planServices> => {
-    const plan = plans.get(node) ?? planServices(snapshot, node, { clusterCIDRs, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses });
+    const plan = plans.get(node) ?? planServices(snapshot, node, { clusterCIDRs, serviceCIDRs, masqueradeAll: options.masqueradeAll ?? false, nodePortAddresses });
     plans.set(node, plan);
     return plan;
   };

@@ -17,8 +17,8 @@ import { simulateExplain, simulateMatrix, simulateTrace } from './simulate-plans
  *   `{"results":[{"port","protocol","matrix":{from:{to:bool}}}]}`.
  * - `--explain --from NS/POD --to NS/POD --port N [--protocol P]`: which policy and rule
  *   allow each direction, or why not. JSON: `{"allowed","explain"}`.
- * - `--node NAME --from IP --to IP --port N [--protocol P] [--cluster-cidr] [--masquerade-all]
- *   [--nodeport-addresses]`: what node NAME's service proxy does with that packet. JSON:
+ * - `--node NAME --from IP --to IP --port N [--protocol P] [--cluster-cidr]
+ *   [--service-cluster-ip-range] [--masquerade-all] [--nodeport-addresses]`: what node NAME's service proxy does with that packet. JSON:
  *   `{"verdict","backends","masquerade","explain"}`.
  * - `--dataplane iptables|nftables` (root) with `--matrix` or `--node`: the same JSON, answered
  *   by real traffic in the lab (the manifests brought up as network namespaces, the reference
@@ -49,6 +49,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--port <n>', 'destination port (repeatable with --matrix; default 80 there)', collect)
     .option('--protocol <p>', 'TCP, UDP or SCTP (repeatable with --matrix; default TCP)', collect)
     .option('--cluster-cidr <cidrs>', 'pod CIDRs of the cluster, comma-separated (with --node)')
+    .option('--service-cluster-ip-range <cidrs>', 'service CIDRs, comma-separated: their addresses no service holds are refused (with --node)')
     .option('--masquerade-all', 'masquerade all traffic to service VIPs (with --node)')
     .option('--nodeport-addresses <cidrs>', 'CIDRs of the node addresses NodePorts listen on (with --node)')
     .option('--dataplane <target>', 'answer with real traffic in the lab instead of the plans: iptables or nftables (or ipvs with --node, in the kernel VM where this kernel has no IPVS); needs root')
