@@ -1,11 +1,14 @@
 /**
  * The iptables proxy at the scalability envelope: 10,000 services with 10 endpoints each on
- * 1,000 nodes, for one node: plan + render time and payload size of the first (full) sync,
- * the render time and payload of a sync after one endpoint was added, and the kernel load
- * of the full payload in a fresh network namespace (root only) with each iptables flavour
- * present (nf_tables, legacy) at growing service counts, each followed by the one-endpoint
- * payload applied on top.
- * Run once: `node --import tsx bench/iptables-proxy.ts`.
+ * 1,000 nodes, for one node, measured as `bench/nftables-proxy.ts` measures the nftables proxy
+ * (same store, same plan, a forced collection before each memory figure): plan and full render
+ * times (wall clock and the process's CPU time, which load inflates less), payload size, the
+ * heap of the store, the plan and one backend after a full sync, the process's RSS; the render
+ * time and payload of a sync after one endpoint was added, and of a resync; the kernel load of
+ * the full payload in a fresh network namespace (root only) with each iptables flavour present
+ * (nf_tables, legacy) at growing service counts, each followed by the one-endpoint payload
+ * applied on top. `IPTABLES_PROXY_BENCH_KERNEL=0` leaves the kernel rows out (they take minutes).
+ * Run: `node --expose-gc --import tsx bench/iptables-proxy.ts` (`npm run bench -- iptables-proxy`).
  */
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -16,42 +19,108 @@ import { fragmentMapOf } from '../src/core/plan/fragment-map.js';
 import type { ProxyPlan, ServicePortPlan } from '../src/core/plan/proxy-plan.js';
 import { ClusterStore } from '../src/core/store/cluster-store.js';
 import { SortedTable } from '../src/core/store/sorted-table.js';
+import type { CommandRunner, RunResult } from '../src/core/ports/command-runner.js';
 import { ExecCommandRunner } from '../src/exec/exec-command-runner.js';
 import { NetnsCommandRunner } from '../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../src/exec/recording-command-runner.js';
 import { ENVELOPE, generateCluster } from './cluster-generator.js';
-import { mib, ms, printTable } from './measure.js';
+import { collectGarbage, median, mib, ms, printTable } from './measure.js';
 
 /**
  * Service counts whose full payload each flavour loads into a fresh namespace, smallest first.
- * iptables-nft-restore 1.8.9 grows with about the cube of the ruleset (8 s at 1,000 services,
- * 175 s at 3,000 under load 5; the cost is in user space, largely in jumps to user chains):
- * 10,000 would take hours, so nf_tables stops at 3,000 and the growth is printed.
+ * With `--noflush`, iptables-nft-restore 1.8.9 looks up each rule's chain in a list of every
+ * chain the payload names, so its time grows with the square of the ruleset (2.2 s at 1,000
+ * services, 21 s at 3,000 at load average 4, chains declared in the order it places fastest).
  */
 const FLAVOURS = [
-  { name: 'nf_tables', restore: 'iptables-nft-restore', sizes: [1_000, 3_000] },
+  { name: 'nf_tables', restore: 'iptables-nft-restore', sizes: [1_000, 3_000, 10_000] },
   { name: 'legacy', restore: 'iptables-legacy-restore', sizes: [1_000, 3_000, 10_000] },
 ] as const;
 /** Longest wait for one kernel load: the largest above takes about 3 minutes under load 5. */
 const APPLY_TIMEOUT_MS = 900_000;
+const ROUNDS = 3;
 
+/** Wall-clock and CPU milliseconds of one call (CPU time counts every thread, the collector's too). */
+async function measured<T>(work: () => T | Promise<T>): Promise<{ wall: number; cpu: number; result: T }> {
+  const cpuStarted = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const wall = performance.now() - started;
+  const cpu = process.cpuUsage(cpuStarted);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000, result };
+}
+
+/** The first call (cold: nothing compiled yet) and the median of {@link ROUNDS} more, as "wall / CPU". */
+async function coldAndWarm<T>(work: () => T | Promise<T>): Promise<{ cold: string; warm: string; wallMs: number; cpuMs: number; result: T }> {
+  const first = await measured(work);
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const next = await measured(work);
+    walls.push(next.wall);
+    cpus.push(next.cpu);
+  }
+  const [wallMs, cpuMs] = [median(walls), median(cpus)];
+  return { cold: `${ms(first.wall)} / ${ms(first.cpu)} CPU`, warm: `${ms(wallMs)} / ${ms(cpuMs)} CPU`, wallMs, cpuMs, result: first.result };
+}
+
+/** A runner that answers every command with success and keeps nothing. */
+class DiscardingRunner implements CommandRunner {
+  async run(): Promise<RunResult> {
+    return { stdout: '', stderr: '', exitCode: 0 };
+  }
+}
+
+/** The payloads `recorder` was given to restore from its call `since` on. */
+function restoredSince(recorder: RecordingCommandRunner, since: number): string[] {
+  return recorder.calls.slice(since).filter((call) => call.command.endsWith('-restore')).map((call) => call.input ?? '');
+}
+
+/** Lines of a payload (each ends in a newline). */
+function lineCount(text: string): number {
+  return text.split('\n').length - 1;
+}
+
+const heapUsed = (): number => {
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+};
+const progress = (step: string): void => {
+  process.stderr.write(`${new Date().toISOString()} ${step}\n`);
+};
+
+const collected = collectGarbage();
+const baseHeap = heapUsed();
 const store = new ClusterStore();
 store.batch(() => {
   for (const object of generateCluster({ ...ENVELOPE, nodes: 1_000 })) store.upsert(object);
 });
 store.synced();
+// What a node's agent does: one plan of one snapshot (its lazy lists are built by the first plan).
 const snapshot = store.snapshot();
-snapshot.pods();
-snapshot.services();
-
-const progress = (step: string): void => {
-  process.stderr.write(`${new Date().toISOString()} ${step}\n`);
-};
+const storeHeap = heapUsed() - baseHeap;
 progress('cluster loaded');
-const planStarted = performance.now();
-const plan = planServices(snapshot, 'node-0', { clusterCIDRs: ['10.0.0.0/8'] });
-const planMs = performance.now() - planStarted;
+
+const options = { clusterCIDRs: ['10.0.0.0/8'] };
+const planning = await coldAndWarm(() => planServices(snapshot, 'node-0', options));
+const plan = planning.result;
+const planHeap = heapUsed() - baseHeap - storeHeap;
+const rssAfterPlan = process.memoryUsage().rss;
 progress('planned');
+// The render is the first sync of a backend on a recording runner: every chain, nothing read back.
+const rendering = await coldAndWarm(() => new IptablesProxyBackend(new RecordingCommandRunner()).sync(plan));
+// The backend's own memory, with a runner that keeps nothing (a recording runner keeps every payload).
+const beforeBackend = heapUsed();
+const backend = new IptablesProxyBackend(new DiscardingRunner());
+await backend.sync(plan);
+const backendHeap = heapUsed() - beforeBackend;
+const rssAfterSync = process.memoryUsage().rss;
+const recorder = new RecordingCommandRunner();
+const recorded = new IptablesProxyBackend(recorder);
+await recorded.sync(plan);
+const [full] = restoredSince(recorder, 0);
+if (full === undefined) throw new Error('no payload rendered');
+progress('rendered');
 
 /** A plan with one endpoint added to its first service port, sharing every other fragment (as the incremental planner makes it). */
 function withOneEndpointMore(base: ProxyPlan): ProxyPlan {
@@ -70,39 +139,37 @@ function firstPorts(services: number): ProxyPlan {
   return { ...plan, servicePorts: fragmentMapOf(ports, (port) => port.key) };
 }
 
-const rssBefore = process.memoryUsage().rss;
-const recorder = new RecordingCommandRunner();
-const backend = new IptablesProxyBackend(recorder);
-const renderStarted = performance.now();
-await backend.sync(plan);
-const renderMs = performance.now() - renderStarted;
-const full = backend.lastPayloads[0];
-if (!full) throw new Error('no payload rendered');
-const rssAfter = process.memoryUsage().rss;
-progress('rendered');
-
 const next = withOneEndpointMore(plan);
-const deltaStarted = performance.now();
-await backend.sync(next);
-const deltaMs = performance.now() - deltaStarted;
-const delta = backend.lastPayloads[0];
+const deltaStart = recorder.calls.length;
+const delta = await measured(() => recorded.sync(next));
+const [deltaPayload = ''] = restoredSince(recorder, deltaStart);
 progress('one endpoint rendered');
-// The same plan again: a full rewrite from the remembered texts (settings and fragments unchanged).
-const resyncStarted = performance.now();
-await backend.sync(next, { resync: true });
-const resyncMs = performance.now() - resyncStarted;
+// The same plan again, read back and rewritten whole: every port rendered again.
+const resync = await measured(() => recorded.sync(next, { resync: true }));
 
 const endpoints = plan.servicePorts.values().reduce((sum, port) => sum + port.clusterEndpoints.length, 0);
 const rows: [string, string][] = [
   ['service ports / endpoints planned', `${plan.servicePorts.size} / ${endpoints}`],
-  ['planServices (one node)', ms(planMs)],
-  ['full render (first sync, recording runner)', ms(renderMs)],
-  ['full payload', `${mib(full.text.length)}, ${full.lines} lines`],
-  ['RSS before / after the full render (store and plan included)', `${mib(rssBefore)} / ${mib(rssAfter)}`],
-  ['one endpoint added: render (sync, recording runner)', ms(deltaMs)],
-  ['one endpoint added: payload', `${delta?.lines ?? 0} lines, ${delta?.text.length ?? 0} bytes`],
-  ['resync of an unchanged plan: render (texts reused)', ms(resyncMs)],
+  ['planServices, first in the process (cold)', planning.cold],
+  [`planServices, again (median of ${ROUNDS})`, planning.warm],
+  ['full render: first sync, recording runner, first (cold)', rendering.cold],
+  [`full render: first sync, recording runner (median of ${ROUNDS})`, rendering.warm],
+  ['full plan + render (medians, wall / CPU)', `${ms(planning.wallMs + rendering.wallMs)} / ${ms(planning.cpuMs + rendering.cpuMs)} CPU`],
+  ['full payload', `${mib(full.length)}, ${lineCount(full)} lines`],
 ];
+if (collected) {
+  rows.push(['heap: store with the snapshot (150,000 pods)', mib(storeHeap)]);
+  rows.push(['heap: the plan (with the snapshot lists its first run builds)', mib(planHeap)]);
+  rows.push(['heap: one backend after a full sync (what it keeps)', mib(backendHeap)]);
+  rows.push(['RSS after plan / after plan, renders and a full sync, collected', `${mib(rssAfterPlan)} / ${mib(rssAfterSync)}`]);
+} else {
+  rows.push(['RSS after plan / after plan, renders and a full sync (not collected: run with --expose-gc)', `${mib(rssAfterPlan)} / ${mib(rssAfterSync)}`]);
+}
+rows.push(
+  ['one endpoint added: render (sync, recording runner)', `${ms(delta.wall)} / ${ms(delta.cpu)} CPU`],
+  ['one endpoint added: payload', `${lineCount(deltaPayload)} lines, ${deltaPayload.length} bytes`],
+  ['resync of the same plan: render (sync, recording runner)', `${ms(resync.wall)} / ${ms(resync.cpu)} CPU`],
+);
 
 /** Runs `fn` with a runner inside a fresh namespace, removed afterwards (also on Ctrl-C). */
 async function inScratchNetns<T>(exec: ExecCommandRunner, fn: (runner: NetnsCommandRunner) => Promise<T>): Promise<T> {
@@ -122,7 +189,9 @@ async function inScratchNetns<T>(exec: ExecCommandRunner, fn: (runner: NetnsComm
   }
 }
 
-if (process.getuid?.() === 0) {
+if (process.env['IPTABLES_PROXY_BENCH_KERNEL'] === '0') {
+  rows.push(['kernel load', 'skipped: IPTABLES_PROXY_BENCH_KERNEL=0']);
+} else if (process.getuid?.() === 0) {
   const exec = new ExecCommandRunner(APPLY_TIMEOUT_MS);
   for (const flavour of FLAVOURS) {
     if (!existsSync(`/usr/sbin/${flavour.restore}`) && !existsSync(`/sbin/${flavour.restore}`)) {
@@ -135,10 +204,11 @@ if (process.getuid?.() === 0) {
       const sizedRecorder = new RecordingCommandRunner();
       const sizedBackend = new IptablesProxyBackend(sizedRecorder);
       await sizedBackend.sync(sized);
-      const payload = sizedBackend.lastPayloads[0];
       await sizedBackend.sync(withOneEndpointMore(sized));
-      const deltaPayload = sizedBackend.lastPayloads[0];
-      if (!payload || !deltaPayload) throw new Error('no payload rendered');
+      const [payloadText, deltaText] = restoredSince(sizedRecorder, 0);
+      if (payloadText === undefined || deltaText === undefined) throw new Error('no payload rendered');
+      const payload = { text: payloadText, lines: lineCount(payloadText) };
+      const deltaPayload = { text: deltaText, lines: lineCount(deltaText) };
       const label = `kernel load, ${flavour.name}, ${services.toLocaleString('en-US')} services (${payload.lines.toLocaleString('en-US')} lines)`;
       const finished = await inScratchNetns(exec, async (runner) => {
         const started = performance.now();

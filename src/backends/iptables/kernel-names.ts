@@ -1,8 +1,5 @@
-import { hash } from 'node:crypto';
+import { sha256Base32 } from './name-hash.js';
 
-// RFC 4648 base32 without padding: upper case letters and digits only, so a hashed name is
-// safe in any iptables, ip6tables or ipset argument and payload.
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** iptables chain names hold at most 28 characters (XT_EXTENSION_MAXNAMELEN 29, with the NUL). */
 export const MAX_CHAIN_NAME = 28;
@@ -10,26 +7,12 @@ export const MAX_CHAIN_NAME = 28;
 export const MAX_SET_NAME = 31;
 
 /**
- * `length` base32 characters of the SHA-256 of `text`: a stable name part for text a user
- * chose (a pod key, a policy key, a peer set id), which never reaches a payload itself.
+ * `length` (at most 51) base32 characters of the SHA-256 of `text`: a stable name part for
+ * text a user chose (a pod key, a policy key, a peer set id), which never reaches a payload
+ * itself.
  */
 export function stableHash(text: string, length: number): string {
-  // The one-shot hash: at 120,000 chain names per full render it costs half of createHash's.
-  const digest = hash('sha256', text, 'buffer');
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of digest) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5 && out.length < length) {
-      out += BASE32[(buffer >> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    buffer &= (1 << bits) - 1;
-    if (out.length >= length) break;
-  }
-  return out;
+  return sha256Base32(text, length);
 }
 
 /**

@@ -121,7 +121,7 @@ describe('iptables proxy render (golden lines checked by hand against kube-proxy
     const dual = proxyPlanWith(proxyServicePorts(), { serviceCIDRs: ['172.16.0.0/16', 'fd00::/108'], localhostNodePorts: true });
     const payload = (family: 'IPv4' | 'IPv6', plan: ProxyPlan) => composeFamilyPayload({
       family, settings: plan.settings, ports: plan.servicePorts.values().map((entry) => renderText(entry, family, plan.settings)),
-      dispatch: 'full', rewritePorts: [], chains: [], deleteChains: [], insertJumps: [],
+      dispatch: 'full', chains: [], deleteChains: [], insertJumps: [],
     }).text;
     const v4 = payload('IPv4', dual).split('\n');
     const filterLines = v4.filter((line) => line.startsWith('-A KR-SERVICES-FILTER '));
@@ -225,10 +225,10 @@ describe('IptablesProxyBackend with a recording runner', () => {
     assert.equal(payloads.length, 1);
     const [nat, filter] = payload.split('COMMIT\n');
     const web = renderText(port(WEB), 'IPv4', settings);
-    assert.deepEqual(
-      nat?.split('\n').filter((line) => line.startsWith(':')),
-      [':KR-SERVICES - [0:0]', ':KR-NODEPORTS - [0:0]', ...web.chainNames.map((name) => `:${name} - [0:0]`)],
-    );
+    const declared = nat?.split('\n').filter((line) => line.startsWith(':')).map((line) => line.slice(1, -' - [0:0]'.length)) ?? [];
+    assert.deepEqual(new Set(declared), new Set(['KR-SERVICES', 'KR-NODEPORTS', ...web.chainNames]));
+    // Highest name first, the order iptables-nft-restore places new chains in at once.
+    assert.ok(declared.every((name, index) => index === 0 || (declared[index - 1] as string) > name), declared.join(' '));
     // KR-SERVICES whole: web, two kube-dns, shop/api's cluster IP and load balancer, the NodePort jump.
     assert.equal(nat?.split('\n').filter((line) => line.startsWith('-A KR-SERVICES ')).length, 6);
     assert.ok(nat?.includes(`-A KR-SERVICES -d 172.16.0.10/32 -m comment --comment "default/web:http cluster IP" -p tcp -m tcp --dport 80 -j ${webSvc}\n`));
@@ -310,5 +310,16 @@ describe('IptablesProxyBackend with a recording runner', () => {
     }
     const outsideComments = payload.replace(/--comment "[^"\n]*"/g, '');
     assert.ok(!outsideComments.includes('ACCEPT') && !outsideComments.includes('INPUT -j') && !payload.includes('é'));
+  });
+
+  it('bounds a comment naming a long hostile service to its first 200 characters, each unsafe one replaced by _', async () => {
+    const runner = new RecordingCommandRunner();
+    const ports = proxyServicePorts().map((port) => ({ ...port, service: `ns/${'é"'.repeat(150)}` }));
+    await new IptablesProxyBackend(runner).sync(proxyPlanWith(ports));
+    const comments = new Set([...restores(runner).join('').matchAll(/--comment "([^"]*)"/g)].map((match) => match[1]));
+    // By hand: "ns/" and 300 unsafe characters, of which the first 197 fit; every suffix (" endpoint 1", ":http cluster IP", ...) is cut off.
+    const bounded = `ns/${'_'.repeat(197)}`;
+    assert.ok(comments.has(bounded));
+    for (const text of comments) assert.ok(text === bounded || text?.startsWith('kube-router') || text?.startsWith('masquerade') || text?.includes('traffic'), text);
   });
 });

@@ -1,3 +1,4 @@
+import { inDeclarationOrder } from '../declaration-order.js';
 import type { ChainFragment } from './chain-render.js';
 
 /**
@@ -6,7 +7,7 @@ import type { ChainFragment } from './chain-render.js';
  * it, so a declared chain followed by its rules is replaced whole and nothing undeclared is
  * touched; built-in chains are never declared (their policy and other rules stay).
  * Declarations are written in reverse name order, which `iptables-nft-restore` takes fastest
- * (see {@link declarationsInLoadOrder}).
+ * (see `inDeclarationOrder`).
  *
  * @module
  */
@@ -47,7 +48,7 @@ export class FilterTransaction {
   payload(): string {
     const lines = [
       '*filter',
-      ...declarationsInLoadOrder(this.#declared),
+      ...inDeclarationOrder([...this.#declared]).map((name) => `:${name} - [0:0]`),
       ...this.#deletes,
       ...this.#rules,
       ...[...this.#removed].map((name) => `-X ${name}`),
@@ -57,13 +58,3 @@ export class FilterTransaction {
   }
 }
 
-/**
- * `:NAME - [0:0]` lines for `names`, in reverse name order. `iptables-nft-restore --noflush`
- * (1.8.9) keeps the chains it creates in a name-sorted list and finds each one's place by a
- * walk that ends at once for a name below every one before it: measured on a 1,000-service
- * proxy payload (11,006 chains), declarations alone load in 0.21 s in this order, 0.42 s in
- * name order and 1.01 s in hash order. The legacy flavour does not mind the order.
- */
-export function declarationsInLoadOrder(names: Iterable<string>): string[] {
-  return [...names].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0)).map((name) => `:${name} - [0:0]`);
-}

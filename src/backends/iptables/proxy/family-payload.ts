@@ -1,5 +1,6 @@
 import type { IPFamily } from '../../../core/model/index.js';
 import type { ProxySettings } from '../../../core/plan/proxy-plan.js';
+import { inDeclarationOrder } from '../declaration-order.js';
 import type { BuiltinJump } from './builtin-jumps.js';
 import { DROP_MARK, FILTER_DISPATCH_CHAINS, MASQ_MARK, NAT_DISPATCH_CHAINS, PROXY_CHAINS } from './proxy-chain-names.js';
 import { comment } from './rule-text.js';
@@ -11,22 +12,31 @@ export type PortDispatchChain = 'services' | 'nodePorts' | 'servicesFilter' | 'e
 /** The dispatch chains composed from the ports' lines, in payload order within their tables. */
 export const PORT_DISPATCH_CHAINS: readonly PortDispatchChain[] = ['services', 'nodePorts', 'servicesFilter', 'externalServices'];
 
+/** A service port's lines in the dispatch chains (what composing a dispatch chain needs of it). */
+export type PortDispatchTexts = Pick<RenderedServicePort, PortDispatchChain>;
+
 /** What one family's `iptables-restore --noflush` payload writes. */
 export interface FamilyPayloadInput {
   readonly family: IPFamily;
   readonly settings: ProxySettings;
   /** Every service port's rendering, in plan order: the dispatch chains are composed from these. */
-  readonly ports: Iterable<RenderedServicePort>;
+  readonly ports: Iterable<PortDispatchTexts>;
   /**
    * Which dispatch chains to write: `full` writes every fixed chain of both tables (the port
    * dispatch chains and the helpers that depend only on the settings), a set only those named.
    */
   readonly dispatch: 'full' | ReadonlySet<PortDispatchChain>;
-  /** Ports whose every chain is (re)written: each chain is flushed by its `:NAME - [0:0]` line and refilled. */
-  readonly rewritePorts: Iterable<RenderedServicePort>;
+  /**
+   * Per-port chains (re)written whole (every chain of every port on a full sync): their names
+   * (a port's {@link RenderedServicePort.chainNames}), declared `:NAME - [0:0]`, which flushes
+   * them, and their `-A` lines, as texts of whole lines in payload order (a port's
+   * `chainsText`, or several ports' joined). Their names are not checked against
+   * `deleteChains`: the caller leaves them out.
+   */
+  readonly rewrite?: { readonly chainNames: Iterable<readonly string[]>; readonly rules: Iterable<string> } | undefined;
   /** Single per-port nat chains to (re)write, name and `-A` lines, flushed and refilled the same way. */
   readonly chains: Iterable<readonly [name: string, text: string]>;
-  /** Owned nat chains to flush and delete (gone from the plan, or found in the kernel and not planned). */
+  /** Owned nat chains to flush and delete (gone from the plan, or found in the kernel and not planned); those in `chains` are kept. */
   readonly deleteChains: Iterable<string>;
   /** Built-in jumps to insert (those found missing). */
   readonly insertJumps: readonly BuiltinJump[];
@@ -47,14 +57,14 @@ function countLines(text: string): number {
 }
 
 /** Pushes the lines of dispatch chain `chain` of every port (texts already end in newlines). */
-function pushPortLines(out: string[], ports: readonly RenderedServicePort[], chain: PortDispatchChain): void {
+function pushPortLines(out: string[], ports: readonly PortDispatchTexts[], chain: PortDispatchChain): void {
   for (const port of ports) {
     const text = port[chain];
     if (text !== '') out.push(text);
   }
 }
 
-function pushNatDispatchRules(out: string[], input: FamilyPayloadInput, ports: readonly RenderedServicePort[]): void {
+function pushNatDispatchRules(out: string[], input: FamilyPayloadInput, ports: readonly PortDispatchTexts[]): void {
   const { family, settings, dispatch } = input;
   const write = (chain: PortDispatchChain): boolean => dispatch === 'full' || dispatch.has(chain);
   const { services, nodePorts, postrouting, markMasq, markDrop, masqOutside } = PROXY_CHAINS;
@@ -113,6 +123,13 @@ function pushUnallocatedRefusal(out: string[], settings: ProxySettings, family: 
   }
 }
 
+/** `names` without the single chains written in the payload. */
+function withoutWritten(names: string[], chains: readonly (readonly [string, string])[]): string[] {
+  if (names.length === 0 || chains.length === 0) return names;
+  const written = new Set(chains.map(([name]) => name));
+  return names.filter((name) => !written.has(name));
+}
+
 /** Ends the table opened at `start` with COMMIT, or drops its header when nothing was written in it. */
 function closeTable(out: string[], start: number): void {
   if (out.length === start + 1) out.length = start;
@@ -142,25 +159,24 @@ export function composeFamilyPayload(input: FamilyPayloadInput): FamilyPayload {
   const has = (chain: PortDispatchChain): boolean => dispatch === 'full' || dispatch.has(chain);
   // Every text pushed is whole lines: one join at the end, no per-line strings in between.
   const out: string[] = ['*nat\n'];
-  if (full) for (const name of NAT_DISPATCH_CHAINS) out.push(`:${name}${DECLARED}`);
+  // Every chain declared, then all declared at once in the order iptables-nft-restore takes fastest.
+  const declared: string[] = [];
+  if (full) declared.push(...NAT_DISPATCH_CHAINS);
   else {
-    if (has('services')) out.push(`:${PROXY_CHAINS.services}${DECLARED}`);
-    if (has('nodePorts')) out.push(`:${PROXY_CHAINS.nodePorts}${DECLARED}`);
+    if (has('services')) declared.push(PROXY_CHAINS.services);
+    if (has('nodePorts')) declared.push(PROXY_CHAINS.nodePorts);
   }
-  const written = new Set<string>();
+  const chains = [...input.chains];
   const chainTexts: string[] = [];
-  for (const port of input.rewritePorts) {
-    for (const name of port.chainNames) written.add(name);
-    if (port.declarations !== '') out.push(port.declarations);
-    if (port.chainsText !== '') chainTexts.push(port.chainsText);
-  }
-  for (const [name, text] of input.chains) {
-    written.add(name);
-    out.push(`:${name}${DECLARED}`);
+  for (const names of input.rewrite?.chainNames ?? []) for (const name of names) declared.push(name);
+  for (const text of input.rewrite?.rules ?? []) if (text !== '') chainTexts.push(text);
+  for (const [name, text] of chains) {
+    declared.push(name);
     if (text !== '') chainTexts.push(text);
   }
-  const deleted = [...new Set(input.deleteChains)].filter((name) => !written.has(name));
-  for (const name of deleted) out.push(`:${name}${DECLARED}`);
+  const deleted = withoutWritten([...new Set(input.deleteChains)], chains);
+  declared.push(...deleted);
+  for (const name of inDeclarationOrder(declared)) out.push(`:${name}${DECLARED}`);
   const ports = dispatch === 'full' || dispatch.size > 0 ? [...input.ports] : [];
   pushNatDispatchRules(out, input, ports);
   for (const text of chainTexts) out.push(text);

@@ -7,11 +7,12 @@ import type { ProxyPlan, ProxySettings, ServicePortPlan } from '../../../core/pl
 import type { SyncReport } from '../../../core/plan/sync-report.js';
 import type { CommandRunner } from '../../../core/ports/command-runner.js';
 import { BUILTIN_JUMPS, isJumpLine } from './builtin-jumps.js';
-import { composeCleanupPayload, composeFamilyPayload, PORT_DISPATCH_CHAINS, type FamilyPayload, type PortDispatchChain } from './family-payload.js';
+import { composeCleanupPayload, composeFamilyPayload, PORT_DISPATCH_CHAINS, type FamilyPayload, type PortDispatchChain, type PortDispatchTexts } from './family-payload.js';
 import { PORT_CHAIN_PREFIXES } from './proxy-chain-names.js';
 import { restoreCommand, saveCommand } from './rule-text.js';
 import { jumpsIntoOwned, ownedChains, parseSave } from './saved-rules.js';
 import { chainTexts, EMPTY_RENDER, renderServicePort, type RenderedServicePort } from './service-port-render.js';
+import { TextChunks } from './text-chunks.js';
 import { proxySyncScope } from '../../common/proxy-sync-scope.js';
 
 /** Options of {@link IptablesProxyBackend}. */
@@ -20,19 +21,31 @@ export interface IptablesProxyBackendOptions {
   readonly timeoutMs?: number | undefined;
 }
 
-/** One service port as programmed in one family: the plan fragment and its rendering. */
-interface ProgrammedPort {
+/**
+ * One service port as programmed in one family: the plan fragment, its lines in the dispatch
+ * chains and how many chains it owns. Its own chains' text is not kept (at 10,000 services that
+ * is most of a 45 MB payload): rendering is a function of the fragment and the settings, so a
+ * partial sync renders the programmed fragment again to compare, and a full sync renders all.
+ */
+interface ProgrammedPort extends PortDispatchTexts {
   /** The fragment rendered (a later plan sharing this object renders the same text). */
   readonly source: ServicePortPlan;
-  readonly render: RenderedServicePort;
+  /** How many nat chains the port owns (for {@link IptablesProxyBackend.describe}). */
+  readonly chains: number;
 }
 
 /** What the backend remembers having programmed in one family. */
 interface FamilyState {
-  /** The settings the renderings were made with. */
+  /** The settings the ports were rendered with. */
   readonly settings: ProxySettings;
-  /** Each service port's rendering, as applied: what a partial sync compares the new texts with. */
+  /** Each service port as applied: what a partial sync compares the new rendering with. */
   readonly ports: Map<string, ProgrammedPort>;
+}
+
+/** What is kept of `render`, the rendering of `source`. */
+function programmedPort(source: ServicePortPlan, render: RenderedServicePort): ProgrammedPort {
+  const { services, nodePorts, servicesFilter, externalServices } = render;
+  return { source, chains: render.chainNames.length, services, nodePorts, servicesFilter, externalServices };
 }
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
@@ -73,7 +86,8 @@ export class IptablesProxyBackend implements ProxyBackend {
   readonly concern = 'proxy' as const;
   #programmed: ProxyPlan | undefined;
   readonly #families = new Map<IPFamily, FamilyState>();
-  #lastPayloads: FamilyPayload[] = [];
+  /** Lines restored by the sync running (for its report); the payloads themselves are not kept. */
+  #restoredLines = 0;
   private readonly timeoutMs: number;
 
   /**
@@ -87,17 +101,12 @@ export class IptablesProxyBackend implements ProxyBackend {
     this.timeoutMs = options.timeoutMs ?? 60_000;
   }
 
-  /** The payloads of the last sync, one per family written (for tests and benchmarks). */
-  get lastPayloads(): readonly FamilyPayload[] {
-    return this.#lastPayloads;
-  }
-
   /** Makes nat and filter match `plan`; see {@link ProxyBackend.sync}. */
   async sync(plan: ProxyPlan, options: SyncOptions = {}): Promise<SyncReport> {
     const started = performance.now();
     const previous = this.#programmed;
     const { full, changes, removed } = proxySyncScope(previous, plan, options);
-    this.#lastPayloads = [];
+    this.#restoredLines = 0;
     if (full && plan.settings.localhostNodePorts) {
       // Localhost NodePorts DNAT packets from 127.0.0.1 to pods: the kernel routes them only so.
       await this.runner.run('sysctl', ['-q', '-w', 'net.ipv4.conf.all.route_localnet=1'], { timeoutMs: this.timeoutMs });
@@ -116,7 +125,7 @@ export class IptablesProxyBackend implements ProxyBackend {
       removed,
       unchanged: plan.servicePorts.size - changes.changed.length,
       durationSeconds: (performance.now() - started) / 1000,
-      payload: { lines: this.#lastPayloads.reduce((sum, payload) => sum + payload.lines, 0) },
+      payload: { lines: this.#restoredLines },
     };
   }
 
@@ -135,27 +144,41 @@ export class IptablesProxyBackend implements ProxyBackend {
 
   private async syncFullFamily(plan: ProxyPlan, family: IPFamily, state: FamilyState | undefined): Promise<void> {
     const tables = parseSave((await this.runner.run(saveCommand(family), [], { timeoutMs: this.timeoutMs })).stdout);
-    // A fragment rendered before with the same settings renders the same text: reuse it.
-    const kept = state !== undefined && isDeepStrictEqual(state.settings, plan.settings) ? state.ports : undefined;
+    // Chains that may be gone: leftovers of ours in the kernel, and those of programmed ports
+    // whose rendering may differ (a fragment rendered again with the same settings has the same chains).
+    const candidates = ownedChains(tables.get('nat')).filter((name) => !isDispatch(name));
+    if (state !== undefined) {
+      const sameSettings = isDeepStrictEqual(state.settings, plan.settings);
+      for (const [key, programmed] of state.ports) {
+        if (sameSettings && plan.servicePorts.get(key) === programmed.source) continue;
+        candidates.push(...renderServicePort(programmed.source, family, state.settings).chainNames);
+      }
+    }
+    // The names of the chains written are collected only when some chain may have to go.
+    const wanted = candidates.length === 0 ? undefined : new Set<string>();
     const ports = new Map<string, ProgrammedPort>();
-    const wanted = new Set<string>();
+    const chainNames: (readonly string[])[] = [];
+    const rules = new TextChunks();
     for (const port of plan.servicePorts.values()) {
-      const previous = kept?.get(port.key);
-      const render = previous?.source === port ? previous.render : renderServicePort(port, family, plan.settings);
-      ports.set(port.key, { source: port, render });
-      for (const name of render.chainNames) wanted.add(name);
+      const render = renderServicePort(port, family, plan.settings);
+      ports.set(port.key, programmedPort(port, render));
+      chainNames.push(render.chainNames);
+      rules.push(render.chainsText);
+      if (wanted !== undefined) for (const name of render.chainNames) wanted.add(name);
     }
-    const deleteChains: string[] = [];
-    for (const name of ownedChains(tables.get('nat'))) if (!wanted.has(name) && !isDispatch(name)) deleteChains.push(name);
-    for (const programmed of state?.ports.values() ?? []) {
-      for (const name of programmed.render.chainNames) if (!wanted.has(name)) deleteChains.push(name);
-    }
+    const deleteChains = wanted === undefined ? [] : candidates.filter((name) => !wanted.has(name));
     const insertJumps = BUILTIN_JUMPS.filter(
       (jump) => !(tables.get(jump.table)?.rules ?? []).some((line) => isJumpLine(line, jump.builtin, jump.target)),
     );
-    const renders = [...ports.values()].map((programmed) => programmed.render);
     const payload = composeFamilyPayload({
-      family, settings: plan.settings, ports: renders, dispatch: 'full', rewritePorts: renders, chains: [], deleteChains, insertJumps,
+      family,
+      settings: plan.settings,
+      ports: ports.values(),
+      dispatch: 'full',
+      rewrite: { chainNames, rules: rules.texts() },
+      chains: [],
+      deleteChains,
+      insertJumps,
     });
     await this.restore(family, payload);
     this.#families.set(family, { settings: plan.settings, ports });
@@ -178,9 +201,11 @@ export class IptablesProxyBackend implements ProxyBackend {
     const stale: string[] = [];
     const dispatch = new Set<PortDispatchChain>();
     const compare = (key: string, port: ServicePortPlan | undefined): void => {
-      const before = state.ports.get(key)?.render ?? EMPTY_RENDER;
+      // The programmed fragment rendered again with the settings it was rendered with: the text applied.
+      const programmed = state.ports.get(key);
+      const before = programmed === undefined ? EMPTY_RENDER : renderServicePort(programmed.source, family, state.settings);
       const after = port === undefined ? EMPTY_RENDER : renderServicePort(port, family, plan.settings);
-      updated.set(key, port === undefined ? undefined : { source: port, render: after });
+      updated.set(key, port === undefined ? undefined : programmedPort(port, after));
       for (const chain of PORT_DISPATCH_CHAINS) if (before[chain] !== after[chain]) dispatch.add(chain);
       const beforeChains = chainTexts(before);
       const afterChains = chainTexts(after);
@@ -190,11 +215,11 @@ export class IptablesProxyBackend implements ProxyBackend {
     for (const key of changes.changed) compare(key, plan.servicePorts.get(key));
     for (const key of changes.removed) compare(key, undefined);
     if (chains.length > 0 || stale.length > 0 || dispatch.size > 0) {
-      const renderOf = (port: ServicePortPlan): RenderedServicePort =>
-        (updated.has(port.key) ? updated.get(port.key)?.render : state.ports.get(port.key)?.render) ?? EMPTY_RENDER;
+      const renderOf = (port: ServicePortPlan): PortDispatchTexts =>
+        (updated.has(port.key) ? updated.get(port.key) : state.ports.get(port.key)) ?? EMPTY_RENDER;
       // Every port's rendering only when a dispatch chain is composed: one endpoint more needs none.
       const ports = dispatch.size > 0 ? plan.servicePorts.values().map(renderOf) : [];
-      const payload = composeFamilyPayload({ family, settings: plan.settings, ports, dispatch, rewritePorts: [], chains, deleteChains: stale, insertJumps: [] });
+      const payload = composeFamilyPayload({ family, settings: plan.settings, ports, dispatch, chains, deleteChains: stale, insertJumps: [] });
       await this.restore(family, payload);
     }
     for (const [key, programmed] of updated) {
@@ -205,7 +230,7 @@ export class IptablesProxyBackend implements ProxyBackend {
 
   private async restore(family: IPFamily, payload: FamilyPayload): Promise<void> {
     await this.runner.run(restoreCommand(family), ['--noflush', '-w'], { input: payload.text, timeoutMs: this.timeoutMs });
-    this.#lastPayloads.push(payload);
+    this.#restoredLines += payload.lines;
   }
 
   /**
@@ -231,7 +256,7 @@ export class IptablesProxyBackend implements ProxyBackend {
     const summary = plan === undefined
       ? []
       : [...this.#families].map(([family, state]) => {
-        const chains = [...state.ports.values()].reduce((sum, port) => sum + port.render.chainNames.length, 0);
+        const chains = [...state.ports.values()].reduce((sum, port) => sum + port.chains, 0);
         return `${family}: ${plan.servicePorts.size} service ports, ${chains} service chains in nat`;
       });
     return { backend: this.name, concern: 'proxy', plan, summary };

@@ -72,27 +72,26 @@ export const DROP_MARK = '0x8000';
 
 // A NUL cannot occur in a key, an IP or a number, so joined parts never collide.
 const SEPARATOR = '\u0000';
-
-function portChain(prefix: string, parts: readonly (string | number)[]): string {
-  return hashedName(prefix, parts.join(SEPARATOR), MAX_CHAIN_NAME);
+function portChain(prefix: string, text: string): string {
+  return hashedName(prefix, text, MAX_CHAIN_NAME);
 }
 
 /** The chain balancing service port `key`'s cluster (or local) endpoints of `family`. */
 export function endpointSetChain(key: string, family: IPFamily, set: 'cluster' | 'local'): string {
-  return portChain(set === 'cluster' ? PORT_CHAIN_PREFIXES.cluster : PORT_CHAIN_PREFIXES.local, [key, family]);
+  return portChain(set === 'cluster' ? PORT_CHAIN_PREFIXES.cluster : PORT_CHAIN_PREFIXES.local, `${key}${SEPARATOR}${family}`);
 }
 
 /** The chain of one endpoint of service port `key`. */
 export function endpointChain(key: string, ip: string, port: number): string {
-  return portChain(PORT_CHAIN_PREFIXES.endpoint, [key, ip, port]);
+  return portChain(PORT_CHAIN_PREFIXES.endpoint, `${key}${SEPARATOR}${ip}${SEPARATOR}${port}`);
 }
 
 /** The chain of one external frontend of service port `key`. */
 export function externalChain(key: string, kind: string, ip: string | undefined, port: number, family: IPFamily): string {
-  return portChain(PORT_CHAIN_PREFIXES.external, [key, kind, ip ?? '', port, family]);
+  return portChain(PORT_CHAIN_PREFIXES.external, [key, kind, ip ?? '', port, family].join(SEPARATOR));
 }
 
 /** The source-range chain of one LoadBalancer frontend of service port `key`. */
 export function sourceRangeChain(key: string, ip: string | undefined, port: number, family: IPFamily): string {
-  return portChain(PORT_CHAIN_PREFIXES.sourceRanges, [key, ip ?? '', port, family]);
+  return portChain(PORT_CHAIN_PREFIXES.sourceRanges, [key, ip ?? '', port, family].join(SEPARATOR));
 }

@@ -41,13 +41,33 @@ const MAX_COMMENT = 200;
  * and the length bounded: names a user chose reach the payload only this way, as inert text.
  */
 export function comment(text: string): string {
-  return `-m comment --comment "${text.replace(UNSAFE_COMMENT_CHARACTER, '_').slice(0, MAX_COMMENT)}"`;
+  return safeComment(commentSafe(text));
 }
+
+/** `text` with every character outside the comment's safe set replaced by `_` (not bounded). */
+export function commentSafe(text: string): string {
+  return text.replace(UNSAFE_COMMENT_CHARACTER, '_');
+}
+
+/**
+ * The comment of `safe`, text that {@link commentSafe} made safe, possibly followed by literal
+ * text of safe characters only: `comment(name + suffix)` is `safeComment(commentSafe(name) + suffix)`,
+ * since each character is replaced on its own. Lets a renderer sanitize a name once, not per rule.
+ */
+export function safeComment(safe: string): string {
+  return `-m comment --comment "${safe.slice(0, MAX_COMMENT)}"`;
+}
+
+// Endpoint counts up to this have their probabilities printed once per process.
+const REMEMBERED_COUNTS = 128;
+const probabilities: string[][] = [];
 
 /**
  * The probability of the `index`-th of `count` endpoints so that each is chosen with 1/count:
  * 1/count, 1/(count-1), ..., printed with ten decimals as kube-proxy does.
  */
 export function probability(index: number, count: number): string {
-  return (1 / (count - index)).toFixed(10);
+  if (count > REMEMBERED_COUNTS) return (1 / (count - index)).toFixed(10);
+  const row = probabilities[count] ??= [];
+  return row[index] ??= (1 / (count - index)).toFixed(10);
 }

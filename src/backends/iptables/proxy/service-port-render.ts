@@ -1,15 +1,16 @@
 import type { IPFamily } from '../../../core/model/index.js';
 import type { ProxyEndpoint, ProxyFrontend, ProxySettings, ServicePortPlan } from '../../../core/plan/proxy-plan.js';
 import { endpointChain, endpointSetChain, externalChain, PROXY_CHAINS, sourceRangeChain } from './proxy-chain-names.js';
-import { comment, dnatDestination, hostMatch, portMatch, probability, recentMask } from './rule-text.js';
+import { comment, commentSafe, dnatDestination, hostMatch, portMatch, probability, recentMask, safeComment } from './rule-text.js';
 
 /**
  * What one service port renders to in one family, as payload text: the nat chains it owns
  * and its lines in the shared dispatch chains. Every text is whole lines, each ending in a
  * newline (empty when there is none). The chains' lines are one text (chains in order, each
- * ending at its offset in `chainEnds`), so a full payload joins a few strings per port and
- * the backend keeps few objects per port. A sync compares a changed port's texts with the
- * kept ones (see {@link chainTexts}) and writes only what differs.
+ * ending at its offset in `chainEnds`), so a full payload joins a few strings per port. The
+ * backend keeps only the dispatch lines; a partial sync renders a changed port's programmed
+ * fragment again, compares the texts chain by chain (see {@link chainTexts}) and writes only
+ * what differs.
  */
 export interface RenderedServicePort {
   /** Names of the nat chains this port owns, in payload order. */
@@ -18,8 +19,6 @@ export interface RenderedServicePort {
   readonly chainEnds: readonly number[];
   /** The `-A NAME ...` lines of every chain of this port, chain after chain. */
   readonly chainsText: string;
-  /** A `:NAME - [0:0]` line per chain: in a restore payload, creates or flushes them. */
-  readonly declarations: string;
   /** Lines of nat KR-SERVICES. */
   readonly services: string;
   /** Lines of nat KR-NODEPORTS. */
@@ -32,7 +31,7 @@ export interface RenderedServicePort {
 
 /** The rendering of a port with nothing in a family. */
 export const EMPTY_RENDER: RenderedServicePort = {
-  chainNames: [], chainEnds: [], chainsText: '', declarations: '', services: '', nodePorts: '', servicesFilter: '', externalServices: '',
+  chainNames: [], chainEnds: [], chainsText: '', services: '', nodePorts: '', servicesFilter: '', externalServices: '',
 };
 
 /** Each chain of `render` with its `-A` lines, in payload order. */
@@ -61,6 +60,8 @@ class PortRenderer {
   readonly servicesFilter: string[] = [];
   readonly externalServices: string[] = [];
   private readonly name: string;
+  /** The port's name made safe for a comment once: every comment naming it appends literal text. */
+  private readonly safeName: string;
   /** The comment of every endpoint chain's rules: sanitized once per port, not per endpoint. */
   private readonly note: string;
 
@@ -70,7 +71,13 @@ class PortRenderer {
     private readonly settings: ProxySettings,
   ) {
     this.name = `${port.service}:${port.portName}`;
-    this.note = comment(this.name);
+    this.safeName = commentSafe(this.name);
+    this.note = safeComment(this.safeName);
+  }
+
+  /** `comment(`${name} ${text}`)` for `text` of safe characters (literals and frontend kinds). */
+  private about(text: string): string {
+    return safeComment(`${this.safeName} ${text}`);
   }
 
   private endpointsOf(set: 'cluster' | 'local'): ProxyEndpoint[] {
@@ -115,12 +122,12 @@ class PortRenderer {
     const seps = endpoints.map((endpoint) => this.endpoint(endpoint));
     if (timeout !== undefined) {
       for (const sep of seps) {
-        rules.push(`${comment(`${this.name} affinity`)} -m recent --rcheck --seconds ${timeout} --reap --name ${sep} --mask ${recentMask(this.family)} --rsource -j ${sep}`);
+        rules.push(`${this.about('affinity')} -m recent --rcheck --seconds ${timeout} --reap --name ${sep} --mask ${recentMask(this.family)} --rsource -j ${sep}`);
       }
     }
     seps.forEach((sep, index) => {
       const statistic = index < seps.length - 1 ? ` -m statistic --mode random --probability ${probability(index, seps.length)}` : '';
-      rules.push(`${comment(`${this.name} endpoint ${index + 1}`)}${statistic} -j ${sep}`);
+      rules.push(`${this.about(`endpoint ${index + 1}`)}${statistic} -j ${sep}`);
     });
     return name;
   }
@@ -140,7 +147,7 @@ class PortRenderer {
 
   /** The filter rule for a frontend without endpoints. */
   private verdict(frontend: ProxyFrontend, verdict: 'REJECT' | 'DROP'): void {
-    const note = comment(`${this.name} ${frontend.kind} has no ${verdict === 'REJECT' ? 'endpoints' : 'local endpoints'}`);
+    const note = this.about(`${frontend.kind} has no ${verdict === 'REJECT' ? 'endpoints' : 'local endpoints'}`);
     if (frontend.kind === 'NodePort') {
       for (const destination of this.nodePortDestinations()) {
         this.externalServices.push(`${destination}${note} ${this.match(frontend)} -j ${verdict}`);
@@ -162,8 +169,8 @@ class PortRenderer {
     const scope = `-d ${hostMatch(frontend.ip ?? '')} ${this.match(frontend)} `;
     const masquerade = this.masqueradeRule(frontend.masquerade, scope);
     // Before the balancing rules: the mark must be set whichever endpoint is chosen.
-    if (masquerade) this.chain(target).unshift(`${comment(`${this.name} cluster IP`)} ${masquerade}`);
-    this.services.push(`-d ${hostMatch(frontend.ip ?? '')} ${comment(`${this.name} cluster IP`)} ${this.match(frontend)} -j ${target}`);
+    if (masquerade) this.chain(target).unshift(`${this.about('cluster IP')} ${masquerade}`);
+    this.services.push(`-d ${hostMatch(frontend.ip ?? '')} ${this.about('cluster IP')} ${this.match(frontend)} -j ${target}`);
   }
 
   external(frontend: ProxyFrontend): void {
@@ -188,7 +195,7 @@ class PortRenderer {
       if (target !== undefined) rules.push(`-j ${target}`);
     }
     const entry = frontend.kind === 'LoadBalancer' && frontend.sourceRanges.length > 0 ? this.sourceRanges(frontend, name) : name;
-    const note = comment(`${this.name} ${frontend.kind}`);
+    const note = this.about(frontend.kind);
     if (frontend.kind === 'NodePort') this.nodePorts.push(`${note} ${this.match(frontend)} -j ${entry}`);
     else this.services.push(`-d ${hostMatch(frontend.ip ?? '')} ${note} ${this.match(frontend)} -j ${entry}`);
   }
@@ -196,8 +203,8 @@ class PortRenderer {
   private sourceRanges(frontend: ProxyFrontend, next: string): string {
     const name = sourceRangeChain(this.port.key, frontend.ip, frontend.port, this.family);
     const rules = this.chain(name);
-    for (const range of frontend.sourceRanges) rules.push(`-s ${range} ${comment(`${this.name} allowed source`)} -j ${next}`);
-    rules.push(`${comment(`${this.name} source not allowed`)} -j ${PROXY_CHAINS.markDrop}`);
+    for (const range of frontend.sourceRanges) rules.push(`-s ${range} ${this.about('allowed source')} -j ${next}`);
+    rules.push(`${this.about('source not allowed')} -j ${PROXY_CHAINS.markDrop}`);
     return name;
   }
 }
@@ -242,7 +249,6 @@ export function renderServicePort(port: ServicePortPlan, family: IPFamily, setti
     chainNames,
     chainEnds,
     chainsText: lines.length === 0 ? '' : `${lines.join('\n')}\n`,
-    declarations: chainNames.length === 0 ? '' : `:${chainNames.join(' - [0:0]\n:')} - [0:0]\n`,
     services: chainText(PROXY_CHAINS.services, renderer.services),
     nodePorts: chainText(PROXY_CHAINS.nodePorts, renderer.nodePorts),
     servicesFilter: chainText(PROXY_CHAINS.servicesFilter, renderer.servicesFilter),
