@@ -78,11 +78,14 @@ export function scanJsonList(text: string): ScannedJsonList | undefined {
   let nextNewline = -1;
   for (; index < length; index++) {
     const code = text.charCodeAt(index);
-    if (code === NEWLINE) {
-      line++;
-      continue;
+    // One comparison for most characters: JSON's whitespace is all at or below a space.
+    if (code <= 32) {
+      if (code === NEWLINE) {
+        line++;
+        continue;
+      }
+      if (isSpace(code)) continue;
     }
-    if (isSpace(code)) continue;
     if (depth === 2 && inItems && itemStart < 0 && code !== COMMA && code !== CLOSE_BRACKET) {
       itemStart = index;
       itemLine = line;
@@ -142,7 +145,7 @@ export function scanJsonList(text: string): ScannedJsonList | undefined {
         if (depth < 0) return undefined;
         if (depth === 0) {
           if (code !== CLOSE_BRACE) return undefined;
-          if (!endValue()) return undefined;
+          if (!keepEnvelopeValue(text, key, valueStart, index, inItems, sawItems, envelope)) return undefined;
           if (text.slice(index + 1).trim() !== '' || !sawItems) return undefined;
           return { envelope: `{${envelope.join(',')}}`, line: startLine, items };
         }
@@ -152,7 +155,9 @@ export function scanJsonList(text: string): ScannedJsonList | undefined {
         break;
       case COMMA:
         if (depth === 1) {
-          if (!endValue()) return undefined;
+          if (!keepEnvelopeValue(text, key, valueStart, index, inItems, sawItems, envelope)) return undefined;
+          key = undefined;
+          valueStart = -1;
           expectKey = true;
         } else if (depth === 2 && inItems) {
           if (itemStart < 0) return undefined;
@@ -163,14 +168,26 @@ export function scanJsonList(text: string): ScannedJsonList | undefined {
     }
   }
   return undefined;
+}
 
-  /** Ends the depth-1 value before `index`: keeps it in the envelope unless it is `items`. */
-  function endValue(): boolean {
-    if (key === undefined || valueStart < 0) return key === undefined && valueStart < 0;
-    if (key !== 'items') envelope.push(`${JSON.stringify(key)}:${text.slice(valueStart, index)}`);
-    else if (!inItems && !sawItems) return false;
-    key = undefined;
-    valueStart = -1;
-    return true;
-  }
+/**
+ * Ends the depth-1 value of `key` that starts at `valueStart` and ends before `end`: keeps it
+ * in the envelope unless it is `items`; false when the object is not as expected. A function
+ * of its own rather than a closure over the scan's state: a closure would keep the scan's
+ * variables (its position among them) in a context object instead of registers, and the loop
+ * over every character is the hot path.
+ */
+function keepEnvelopeValue(
+  text: string,
+  key: string | undefined,
+  valueStart: number,
+  end: number,
+  inItems: boolean,
+  sawItems: boolean,
+  envelope: string[],
+): boolean {
+  if (key === undefined || valueStart < 0) return key === undefined && valueStart < 0;
+  if (key !== 'items') envelope.push(`${JSON.stringify(key)}:${text.slice(valueStart, end)}`);
+  else if (!inItems && !sawItems) return false;
+  return true;
 }

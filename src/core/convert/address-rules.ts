@@ -26,7 +26,7 @@ const IPV4_LOOPBACK = 'loopback (127.0.0.0/8)';
 const IPV4_LINK_LOCAL = 'link-local (169.254.0.0/16)';
 const IPV4_MULTICAST = 'multicast (224.0.0.0/4)';
 
-/** Canonical dotted decimal (what `parseIP` returns), capturing the first two octets. */
+/** Canonical dotted decimal (what `parseIP` returns). */
 const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 const SPECIAL_RANGES: readonly SpecialRange[] = [
@@ -44,11 +44,11 @@ const SPECIAL_RANGES: readonly SpecialRange[] = [
  */
 export function nonUnicastAddressReason(ip: ParsedIP): string | undefined {
   if (ip.text === '0.0.0.0' || ip.text === '::') return `${ip.text} is the unspecified address`;
-  const dotted = CANONICAL_IPV4.exec(ip.text);
-  if (dotted !== null) {
-    // The common case, decided from the first two octets without parsing the address again.
-    const first = Number(dotted[1]);
-    const second = Number(dotted[2]);
+  if (CANONICAL_IPV4.test(ip.text)) {
+    // The common case, decided from the first two octets without parsing the address again
+    // (read from the characters: no match array and no strings per address).
+    const first = leadingOctet(ip.text, 0);
+    const second = leadingOctet(ip.text, ip.text.indexOf('.') + 1);
     if (first === 127) return `${ip.text} is ${IPV4_LOOPBACK}`;
     if (first === 169 && second === 254) return `${ip.text} is ${IPV4_LINK_LOCAL}`;
     if (first >= 224 && first <= 239) return `${ip.text} is ${IPV4_MULTICAST}`;
@@ -59,6 +59,17 @@ export function nonUnicastAddressReason(ip: ParsedIP): string | undefined {
     if (inRange(address, cidr)) return `${ip.text} is ${what}`;
   }
   return undefined;
+}
+
+/** The decimal number at `from` in `text`, up to the next dot (of an address CANONICAL_IPV4 matched). */
+function leadingOctet(text: string, from: number): number {
+  let octet = 0;
+  for (let index = from; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46) break;
+    octet = octet * 10 + (code - 48);
+  }
+  return octet;
 }
 
 function inRange(address: ipaddr.IPv4 | ipaddr.IPv6, [network, bits]: [ipaddr.IPv4 | ipaddr.IPv6, number]): boolean {

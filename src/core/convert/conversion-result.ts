@@ -53,20 +53,77 @@ export function converted(object: ModelObject, problems: ProblemCollector): Conv
   return { object: frozenCopy(object), problems: problems.problems };
 }
 
+/**
+ * {@link converted} for a converter whose object is built of fresh objects and arrays only:
+ * none taken from the raw input, none held anywhere else (the pod converter). Its objects are
+ * frozen where they are instead of copied (arrays are still copied, at their length), which
+ * saves a copy of most objects of a large list; the result is the same as {@link converted}'s
+ * (an object with a key holding undefined is still copied without that key, and empty lists
+ * and maps are the shared empty ones).
+ */
+export function convertedFresh(object: ModelObject, problems: ProblemCollector): ConversionResult {
+  return { object: frozenInPlace(object), problems: problems.problems };
+}
+
+/**
+ * Shared by every converted object with an empty list or map (most pods' annotations, a
+ * service without selector): a frozen empty value is the same whoever holds it, and sharing it
+ * saves an object per field per object of a large cluster.
+ */
+const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
+const EMPTY_OBJECT: Readonly<Record<string, never>> = Object.freeze({});
+
 function frozenCopy<T>(value: T): T {
-  if (Array.isArray(value)) return Object.freeze(value.map(copyEntry)) as T;
   if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    if (length === 0) return EMPTY_ARRAY as T;
+    const copy = new Array<unknown>(length);
+    for (let index = 0; index < length; index++) copy[index] = frozenCopy(value[index]);
+    return Object.freeze(copy) as T;
+  }
   const source = value as Record<string, unknown>;
+  const keys = Object.keys(source);
+  if (keys.length === 0) return EMPTY_OBJECT as T;
   const result: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) {
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
     const entry = source[key];
     if (entry !== undefined) setEntry(result, key, frozenCopy(entry));
   }
   return Object.freeze(result) as T;
 }
 
-function copyEntry(entry: unknown): unknown {
-  return frozenCopy(entry);
+/** {@link frozenCopy} of a fresh value, reusing its objects and arrays (see {@link convertedFresh}). */
+function frozenInPlace<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    if (length === 0) return EMPTY_ARRAY as T;
+    // Copied all the same: an array filled by `push` holds spare capacity (17 slots for one
+    // entry), and a copy made at its length holds none.
+    const copy = new Array<unknown>(length);
+    for (let index = 0; index < length; index++) copy[index] = frozenInPlace(value[index]);
+    return Object.freeze(copy) as T;
+  }
+  const target = value as Record<string, unknown>;
+  // `for...in` with an own-property test rather than `Object.keys`: no array of keys per object.
+  let empty = true;
+  for (const key in target) {
+    if (!Object.hasOwn(target, key)) continue;
+    // Removing a key would turn the object into a slow dictionary: copy it instead.
+    if (target[key] === undefined) return frozenCopy(value);
+    empty = false;
+  }
+  if (empty) return EMPTY_OBJECT as T;
+  for (const key in target) {
+    if (!Object.hasOwn(target, key)) continue;
+    const entry = target[key];
+    if (typeof entry !== 'object' || entry === null) continue;
+    const frozen = frozenInPlace(entry);
+    if (frozen !== entry) setEntry(target, key, frozen);
+  }
+  return Object.freeze(target) as T;
 }
 
 /** The result for a dropped object; the collector already holds the error that says why. */

@@ -1,5 +1,5 @@
 import type { Container, ContainerPort, IPFamily, Pod, PodPhase } from '../model/index.js';
-import { collectorFor, converted, dropped, type ConversionResult } from './conversion-result.js';
+import { collectorFor, convertedFresh, dropped, type ConversionResult } from './conversion-result.js';
 import { FieldPath } from './field-path.js';
 import { nonUnicastAddressReason } from './address-rules.js';
 import { parseIP } from './ip-parsing.js';
@@ -14,6 +14,8 @@ import { reportUnknownFields } from './unknown-fields.js';
 const PHASES: readonly PodPhase[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
 const STATUS = FieldPath.of('status');
 const CONTAINERS = FieldPath.of('spec', 'containers');
+const HOST_NETWORK = FieldPath.of('spec', 'hostNetwork');
+const NODE_NAME = FieldPath.of('spec', 'nodeName');
 
 /**
  * Converts a v1 Pod. Dropped (error) when the API server would refuse what the store indexes
@@ -48,21 +50,30 @@ export function convertPod(raw: unknown, origin?: string): ConversionResult {
   const nodeName = parseNodeName(field(spec, 'nodeName'), problems);
   if (!meta || nodeName === null) return dropped(problems);
   const status = field(raw, 'status');
+  // The metadata's fields one by one, in the order of its spread, rather than a spread: a
+  // spread after another property is a slow generic copy, once per pod of a large list.
   const pod: Pod = {
     kind: 'Pod',
-    ...meta,
+    name: meta.name,
+    uid: meta.uid,
+    resourceVersion: meta.resourceVersion,
+    labels: meta.labels,
+    annotations: meta.annotations,
+    namespace: meta.namespace,
+    key: meta.key,
     nodeName,
-    hostNetwork: optionalBoolean(field(spec, 'hostNetwork'), FieldPath.of('spec', 'hostNetwork'), problems, false),
+    hostNetwork: optionalBoolean(field(spec, 'hostNetwork'), HOST_NETWORK, problems, false),
     phase: parsePhase(field(status, 'phase'), problems),
     podIPs: parsePodIPs(status, problems),
     containers: parseContainers(field(spec, 'containers'), problems),
   };
-  return converted(pod, problems);
+  // Every object of the pod is made here (labels and annotations by the metadata parser).
+  return convertedFresh(pod, problems);
 }
 
 /** undefined: not scheduled; null: invalid (error recorded, the pod is dropped). */
 function parseNodeName(value: unknown, problems: ProblemCollector): string | undefined | null {
-  const path = FieldPath.of('spec', 'nodeName');
+  const path = NODE_NAME;
   const text = nonEmpty(optionalString(value, path, problems));
   if (text === undefined) return undefined;
   const reason = dnsSubdomainError(text);
@@ -77,7 +88,8 @@ function nonEmpty(text: string | undefined): string | undefined {
 
 function parsePhase(value: unknown, problems: ProblemCollector): PodPhase {
   if (isAbsent(value) || value === '') return 'Pending';
-  if (typeof value === 'string' && (PHASES as readonly string[]).includes(value)) return value as PodPhase;
+  // The list's own string, not the parsed one: one string kept for every pod's phase.
+  for (const phase of PHASES) if (phase === value) return phase;
   problems.warning(STATUS.child('phase'), `unknown phase ${shownValue(value)}; using Unknown`);
   return 'Unknown';
 }
@@ -85,37 +97,54 @@ function parsePhase(value: unknown, problems: ProblemCollector): PodPhase {
 function parsePodIPs(status: unknown, problems: ProblemCollector): string[] {
   const podIP = field(status, 'podIP');
   const listed = optionalArray(field(status, 'podIPs'), STATUS.child('podIPs'), problems, 'error') ?? [];
-  const candidates: { value: unknown; path: FieldPath }[] = listed.map((entry, index) => ({
-    value: field(entry, 'ip'),
-    path: STATUS.child('podIPs').child(index).child('ip'),
-  }));
-  if (candidates.length === 0) {
-    if (!isAbsent(podIP) && podIP !== '') candidates.push({ value: podIP, path: STATUS.child('podIP') });
-  } else if (!isAbsent(podIP) && podIP !== '' && podIP !== candidates[0]?.value) {
+  const result: string[] = [];
+  // The addresses of `podIPs`, or `podIP` alone when that is empty; read one by one, with
+  // the path of each built only for a problem (this runs once per pod of a large list).
+  if (listed.length === 0) {
+    if (!isAbsent(podIP) && podIP !== '') addPodIP(result, podIP, -1, problems);
+    return result;
+  }
+  if (!isAbsent(podIP) && podIP !== '' && podIP !== field(listed[0], 'ip')) {
     problems.warning(STATUS.child('podIP'), `podIP ${describe(podIP)} differs from podIPs[0]; using podIPs`);
   }
-  const result: string[] = [];
-  const families = new Set<IPFamily>();
-  for (const { value, path } of candidates) {
-    const parsed = typeof value === 'string' ? parseIP(value) : undefined;
-    if (!parsed?.ok) {
-      problems.error(path, `pod IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(value)}`}`);
-      continue;
-    }
-    const special = nonUnicastAddressReason(parsed.value);
-    if (special !== undefined) {
-      problems.error(path, `pod IP dropped: ${special}, which cannot be a pod's address`);
-      continue;
-    }
-    if (result.includes(parsed.value.text)) continue;
-    if (families.has(parsed.value.family)) {
-      problems.warning(path, `pod IP ${parsed.value.text} dropped: the pod already has an ${parsed.value.family} address`);
-      continue;
-    }
-    families.add(parsed.value.family);
-    result.push(parsed.value.text);
-  }
+  for (let index = 0; index < listed.length; index++) addPodIP(result, field(listed[index], 'ip'), index, problems);
   return result;
+}
+
+/**
+ * Adds one candidate pod address to `result` unless it is invalid, not a unicast address, a
+ * repeat, or of a family `result` already holds (one address per family, as Kubernetes allows).
+ *
+ * @param index its place in `status.podIPs`, or -1 for `status.podIP`
+ */
+function addPodIP(result: string[], value: unknown, index: number, problems: ProblemCollector): void {
+  const parsed = typeof value === 'string' ? parseIP(value) : undefined;
+  if (!parsed?.ok) {
+    problems.error(podIPPath(index), `pod IP dropped: ${parsed ? parsed.reason : `expected a string, got ${describe(value)}`}`);
+    return;
+  }
+  const special = nonUnicastAddressReason(parsed.value);
+  if (special !== undefined) {
+    problems.error(podIPPath(index), `pod IP dropped: ${special}, which cannot be a pod's address`);
+    return;
+  }
+  const text = parsed.value.text;
+  const family: IPFamily = parsed.value.family;
+  for (const kept of result) {
+    if (kept === text) return;
+  }
+  for (const kept of result) {
+    // The family of a kept address: the IPv6 ones are those with a colon.
+    if ((kept.includes(':') ? 'IPv6' : 'IPv4') !== family) continue;
+    problems.warning(podIPPath(index), `pod IP ${text} dropped: the pod already has an ${family} address`);
+    return;
+  }
+  result.push(text);
+}
+
+/** The field of a candidate pod address: `status.podIPs[index].ip`, or `status.podIP` for -1. */
+function podIPPath(index: number): FieldPath {
+  return index < 0 ? STATUS.child('podIP') : STATUS.child('podIPs').child(index).child('ip');
 }
 
 function parseContainers(value: unknown, problems: ProblemCollector): Container[] {
@@ -160,7 +189,8 @@ function parseContainerPorts(value: unknown, path: FieldPath, problems: ProblemC
       problems.error(portPath.child('name'), `port name dropped: ${nameReason}; the port is kept without a name`);
       name = undefined;
     }
-    ports.push({ ...(name ? { name } : {}), containerPort: number.value, protocol: protocol.value });
+    // Literals rather than a spread of an optional `name`: a spread is a slow copy per port.
+    ports.push(name ? { name, containerPort: number.value, protocol: protocol.value } : { containerPort: number.value, protocol: protocol.value });
   });
   return ports;
 }

@@ -8,9 +8,8 @@ import { describe, shownValue, isAbsent, quote } from './raw-values.js';
  */
 export function parseProtocol(value: unknown): ParseOutcome<Protocol> {
   if (isAbsent(value)) return { ok: true, value: 'TCP' };
-  if (typeof value === 'string' && (PROTOCOLS as readonly string[]).includes(value)) {
-    return { ok: true, value: value as Protocol };
-  }
+  // The list's own string, not the parsed one: one string kept for every port's protocol.
+  for (const protocol of PROTOCOLS) if (protocol === value) return { ok: true, value: protocol };
   return { ok: false, reason: `unknown protocol ${shownValue(value)} (expected one of ${PROTOCOLS.join(', ')})` };
 }
 

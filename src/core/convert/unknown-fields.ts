@@ -27,7 +27,10 @@ function hasUnknownField(value: unknown, shape: FieldShape): boolean {
     return false;
   }
   if (!isRecord(value)) return false;
-  for (const key of Object.keys(value)) {
+  // `for...in` with an own-property test visits what `Object.keys` lists without making that
+  // array: this runs for every object of every raw object read.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
     const entry = value[key];
     if (entry === undefined) continue;
     if (Object.hasOwn(shape.fields, key)) {

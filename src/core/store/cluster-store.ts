@@ -263,7 +263,7 @@ export class ClusterStore implements BatchingSink {
       // valid version stays, and a problem says that the update was rejected.
       const keptPrevious = kind !== undefined && result.object === undefined && existing !== undefined;
       if (keptPrevious) problems.push(objectWarning(identity, origin, 'update rejected: the last valid version stays in effect'));
-      else if (kind !== undefined) this.storeObject(kind, key, existing, result.object);
+      else if (kind !== undefined) this.storeObject(kind, key, existing, result.object, ref);
       this.setProblems(ref, problems);
       this.recordOrigin(ref, sink, origin, keptPrevious || result.object !== undefined || problems.length > 0, previousOrigin);
     });
@@ -285,7 +285,8 @@ export class ClusterStore implements BatchingSink {
     this.tables.origins.put(ref, origin === undefined ? sink.withoutOrigin : { origin, sink: sink.name });
   }
 
-  private storeObject(kind: ObjectKind, key: string, existing: ModelObject | undefined, next: ModelObject | undefined): void {
+  /** Stores or deletes the object of `kind` under `key`, whose {@link objectRef} is `ref`. */
+  private storeObject(kind: ObjectKind, key: string, existing: ModelObject | undefined, next: ModelObject | undefined, ref: string): void {
     if (next !== undefined) {
       if (existing !== undefined && isDeepStrictEqual(existing, next)) return;
       if (existing !== undefined && isDeepStrictEqual({ ...existing, resourceVersion: next.resourceVersion }, next)) {
@@ -295,10 +296,10 @@ export class ClusterStore implements BatchingSink {
         return;
       }
       this.storeVersion(key, existing, next);
-      this.pending.touch(kind, key, existing !== undefined, true);
+      this.pending.touch(kind, key, existing !== undefined, true, ref);
     } else if (existing !== undefined) {
       this.tables.delete(kind, key);
-      this.pending.touch(kind, key, true, false);
+      this.pending.touch(kind, key, true, false, ref);
     }
   }
 

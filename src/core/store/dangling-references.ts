@@ -1,7 +1,13 @@
-import type { Problem } from '../model/index.js';
+import type { Pod, Problem } from '../model/index.js';
 import { namespacedKey, SERVICE_NAME_LABEL } from '../model/index.js';
 import { objectRef } from './index-keys.js';
 import type { TableViews } from './store-tables.js';
+
+/**
+ * Below one dangling pod per this many origins, each pod's origin is looked up; above, the
+ * origins are walked once beside the pods (a lookup is a tree descent of about this many steps).
+ */
+const LOOKUPS_PER_ENTRY = 16;
 
 type MutableProblem = { -readonly [K in keyof Problem]: Problem[K] };
 
@@ -37,17 +43,42 @@ export function danglingReferenceProblems(views: TableViews): Problem[] {
     };
     problems.push(withOrigin(problem, 'EndpointSlice', slice.key));
   }
-  for (const pod of views.pods.values()) {
-    if (pod.nodeName === undefined || views.nodes.has(pod.nodeName)) continue;
+  // Many pods share a node: whether it exists, and the message, are worked out once per node.
+  const missingNodeMessages = new Map<string, string | undefined>();
+  const missingNodeMessage = (nodeName: string): string | undefined => {
+    if (missingNodeMessages.has(nodeName)) return missingNodeMessages.get(nodeName);
+    const message = views.nodes.has(nodeName) ? undefined : `node ${nodeName} does not exist`;
+    missingNodeMessages.set(nodeName, message);
+    return message;
+  };
+  const dangling = views.pods.values().filter((pod) => pod.nodeName !== undefined && missingNodeMessage(pod.nodeName) !== undefined);
+  const podProblem = (pod: Pod, origin: string | undefined): void => {
     const problem: MutableProblem = {
       kind: 'Pod',
       namespace: pod.namespace,
       name: pod.name,
       field: 'spec.nodeName',
-      message: `node ${pod.nodeName} does not exist`,
+      message: missingNodeMessage(pod.nodeName!)!,
       severity: 'warning',
     };
-    problems.push(withOrigin(problem, 'Pod', pod.key));
+    if (origin !== undefined) problem.origin = origin;
+    problems.push(problem);
+  };
+  if (dangling.length * LOOKUPS_PER_ENTRY < views.origins.size) {
+    for (const pod of dangling) podProblem(pod, views.origins.get(objectRef('Pod', pod.key))?.origin);
+    return problems;
   }
+  // Many pods without their node (a pod list loaded without nodes): the origins of pods, the
+  // entries `Pod NUL podKey`, come in pod-key order like the pods, so one walk side by side
+  // finds each origin without a key built and a tree descent per pod.
+  let next = 0;
+  const prefix = objectRef('Pod', '');
+  views.origins.forEachWithPrefix(prefix, (ref, origin) => {
+    if (next >= dangling.length) return;
+    const podKey = ref.slice(prefix.length);
+    while (next < dangling.length && dangling[next]!.key < podKey) podProblem(dangling[next++]!, undefined);
+    if (next < dangling.length && dangling[next]!.key === podKey) podProblem(dangling[next++]!, origin.origin);
+  });
+  while (next < dangling.length) podProblem(dangling[next++]!, undefined);
   return problems;
 }

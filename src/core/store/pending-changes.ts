@@ -17,9 +17,12 @@ export class PendingChanges {
   private readonly touched = new Map<string, Touched>();
   private problemsChanged = false;
 
-  /** Records a change to one object. */
-  touch(kind: ObjectKind, key: string, existedBefore: boolean, existsAfter: boolean): void {
-    const ref = `${kind}\u0000${key}`;
+  /**
+   * Records a change to one object.
+   *
+   * @param ref `kind NUL key` (see `objectRef`), when the caller has it already
+   */
+  touch(kind: ObjectKind, key: string, existedBefore: boolean, existsAfter: boolean, ref = `${kind}\u0000${key}`): void {
     const known = this.touched.get(ref);
     if (known) known.existsAfter = existsAfter;
     else this.touched.set(ref, { kind, key, existedBefore, existsAfter });

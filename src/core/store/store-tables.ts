@@ -11,7 +11,7 @@ import type {
 } from '../model/index.js';
 import { namespacedKey } from '../model/index.js';
 import { labelIndexKey, nodeIndexKey, serviceIndexKey } from './index-keys.js';
-import { podIndexEntries } from './pod-index-bulk.js';
+import { podLabelIndexEntries, podNodeIndexEntries } from './pod-index-bulk.js';
 import { SortedTable, type SortedView } from './sorted-table.js';
 
 /** Where an object came from, kept so duplicates and dangling references can name it. */
@@ -35,7 +35,10 @@ export interface TableViews {
   readonly networkPolicies: SortedView<NetworkPolicy>;
   /** Pods by `nodeName NUL podKey`. */
   readonly podsByNode: SortedView<Pod>;
-  /** Pods by `labelKey NUL labelValue NUL podKey`. */
+  /**
+   * Pods by `labelKey NUL labelValue NUL podKey`. Until a store first needs it, built on the
+   * first read of this property, from `pods` (see `StoreTables`).
+   */
   readonly podsByLabel: SortedView<Pod>;
   /** Slices by `namespace/serviceName NUL sliceKey`. */
   readonly slicesByService: SortedView<EndpointSlice>;
@@ -59,7 +62,9 @@ const LOGGED = { writes: 'logged' } as const;
 /**
  * The live, mutable tables of a `ClusterStore`: one sorted table per kind plus the
  * secondary indexes, kept in step by {@link StoreTables.put} and {@link StoreTables.delete}.
- * Indexes are maintained incrementally, so a snapshot never rebuilds them.
+ * Indexes are maintained incrementally once built, so a snapshot never rebuilds them; the pod
+ * indexes are first built at once, the node index by the first view that holds pods and the
+ * label index by the first snapshot asked for pods by label.
  */
 export class StoreTables {
   private readonly nodes = new SortedTable<Node>(BUFFERED);
@@ -69,7 +74,8 @@ export class StoreTables {
   private readonly endpointSlices = new SortedTable<EndpointSlice>(BUFFERED);
   private readonly networkPolicies = new SortedTable<NetworkPolicy>(BUFFERED);
   private readonly podsByNode = new SortedTable<Pod>(LOGGED);
-  private readonly podsByLabel = new SortedTable<Pod>(LOGGED);
+  /** Replaced once, by the first label index a snapshot built (see `labelIndexDeferred`). */
+  private podsByLabel = new SortedTable<Pod>(LOGGED);
   private readonly slicesByService = new SortedTable<EndpointSlice>(LOGGED);
   /** Problems of each object, by `Kind NUL key`. */
   readonly objectProblems = new SortedTable<readonly Problem[]>(BUFFERED);
@@ -84,6 +90,17 @@ export class StoreTables {
    * pod by pod but built at once, by that view, from the sorted pods (`pod-index-bulk.ts`).
    */
   private podIndexesDeferred = true;
+  /**
+   * True until a snapshot is first asked for pods by label: until then the label index (four
+   * entries for a pod with three labels, the largest index) is not written at all, so a load
+   * that only lists and counts never pays for it. The first snapshot asked builds it from its
+   * own pods (`labelIndexOf`); the next view adopts that table and brings it up to date with
+   * the pods written since (a diff of two pod views, as long as the change), and from then on
+   * the index is written pod by pod like the others.
+   */
+  private labelIndexDeferred = true;
+  /** The label index a snapshot built while the index was deferred, and the pods it holds. */
+  private builtLabelIndex: { readonly pods: SortedView<Pod>; readonly table: SortedTable<Pod> } | undefined;
   /** The frozen list handed to snapshots; rebuilt only after a new problem arrived. */
   private sourceProblemList: readonly Problem[] | undefined = Object.freeze([]);
 
@@ -157,16 +174,23 @@ export class StoreTables {
 
   /** Immutable views of every table; later writes copy what they touch. */
   views(): TableViews {
-    if (this.podIndexesDeferred) this.buildPodIndexes();
+    if (this.podIndexesDeferred) this.buildNodeIndex();
+    if (this.builtLabelIndex !== undefined) this.adoptLabelIndex(this.builtLabelIndex);
+    const pods = this.pods.view();
+    let podsByLabel = this.labelIndexDeferred ? undefined : this.podsByLabel.view();
+    const tables = this;
     return {
       nodes: this.nodes.view(),
       namespaces: this.namespaces.view(),
-      pods: this.pods.view(),
+      pods,
       services: this.services.view(),
       endpointSlices: this.endpointSlices.view(),
       networkPolicies: this.networkPolicies.view(),
       podsByNode: this.podsByNode.view(),
-      podsByLabel: this.podsByLabel.view(),
+      get podsByLabel(): SortedView<Pod> {
+        podsByLabel ??= tables.labelIndexOf(pods);
+        return podsByLabel;
+      },
       slicesByService: this.slicesByService.view(),
       objectProblems: this.objectProblems.view(),
       origins: this.origins.view(),
@@ -174,30 +198,52 @@ export class StoreTables {
     };
   }
 
-  /** Builds the pod indexes from the pods, once there are pods (see `podIndexesDeferred`). */
-  private buildPodIndexes(): void {
+  /** Builds the node index from the pods, once there are pods (see `podIndexesDeferred`). */
+  private buildNodeIndex(): void {
     const pods = this.pods.view().values();
     if (pods.length === 0) return;
-    const { byNode, byLabel } = podIndexEntries(pods);
+    const byNode = podNodeIndexEntries(pods);
     this.podsByNode.load(byNode.keys, byNode.values);
-    this.podsByLabel.load(byLabel.keys, byLabel.values);
     this.podIndexesDeferred = false;
   }
 
-  private indexPod(pod: Pod): void {
-    if (this.podIndexesDeferred) return;
-    if (pod.nodeName !== undefined) this.podsByNode.put(nodeIndexKey(pod.nodeName, pod.key), pod);
-    for (const [labelKey, labelValue] of Object.entries(pod.labels)) {
-      this.podsByLabel.put(labelIndexKey(labelKey, labelValue, pod.key), pod);
+  /**
+   * The label index of the pods of `pods`, built for a snapshot while the live index is
+   * deferred (see `labelIndexDeferred`); kept for the next view to adopt.
+   */
+  private labelIndexOf(pods: SortedView<Pod>): SortedView<Pod> {
+    const table = new SortedTable<Pod>(LOGGED);
+    const entries = podLabelIndexEntries(pods.values());
+    table.load(entries.keys, entries.values);
+    if (this.labelIndexDeferred) this.builtLabelIndex = { pods, table };
+    return table.view();
+  }
+
+  /** Makes `built` the live label index, with the pods written since it was built. */
+  private adoptLabelIndex(built: { readonly pods: SortedView<Pod>; readonly table: SortedTable<Pod> }): void {
+    this.builtLabelIndex = undefined;
+    const current = this.pods.view();
+    const { changed, removed } = current.diff(built.pods);
+    for (const key of removed) unindexLabels(built.table, built.pods.get(key)!);
+    for (const key of changed) {
+      const before = built.pods.get(key);
+      if (before !== undefined) unindexLabels(built.table, before);
+      indexLabels(built.table, current.get(key)!);
     }
+    this.podsByLabel = built.table;
+    this.labelIndexDeferred = false;
+  }
+
+  // The two indexes are deferred apart: a label index adopted while the store held no pods
+  // (so before the node index is built) is written from the next pod on.
+  private indexPod(pod: Pod): void {
+    if (!this.podIndexesDeferred && pod.nodeName !== undefined) this.podsByNode.put(nodeIndexKey(pod.nodeName, pod.key), pod);
+    if (!this.labelIndexDeferred) indexLabels(this.podsByLabel, pod);
   }
 
   private unindexPod(pod: Pod): void {
-    if (this.podIndexesDeferred) return;
-    if (pod.nodeName !== undefined) this.podsByNode.remove(nodeIndexKey(pod.nodeName, pod.key));
-    for (const [labelKey, labelValue] of Object.entries(pod.labels)) {
-      this.podsByLabel.remove(labelIndexKey(labelKey, labelValue, pod.key));
-    }
+    if (!this.podIndexesDeferred && pod.nodeName !== undefined) this.podsByNode.remove(nodeIndexKey(pod.nodeName, pod.key));
+    if (!this.labelIndexDeferred) unindexLabels(this.podsByLabel, pod);
   }
 
   private tableOf(kind: ObjectKind): SortedTable<ModelObject> {
@@ -217,6 +263,16 @@ export class StoreTables {
         return this.networkPolicies as SortedTable<ModelObject>;
     }
   }
+}
+
+/** Writes `pod` under each of its labels in a label index. */
+function indexLabels(index: SortedTable<Pod>, pod: Pod): void {
+  for (const [labelKey, labelValue] of Object.entries(pod.labels)) index.put(labelIndexKey(labelKey, labelValue, pod.key), pod);
+}
+
+/** Removes `pod` from under each of its labels in a label index. */
+function unindexLabels(index: SortedTable<Pod>, pod: Pod): void {
+  for (const [labelKey, labelValue] of Object.entries(pod.labels)) index.remove(labelIndexKey(labelKey, labelValue, pod.key));
 }
 
 function sliceIndexKey(slice: EndpointSlice): string {
