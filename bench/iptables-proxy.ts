@@ -24,7 +24,8 @@ import { ExecCommandRunner } from '../src/exec/exec-command-runner.js';
 import { NetnsCommandRunner } from '../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../src/exec/recording-command-runner.js';
 import { ENVELOPE, generateCluster } from './cluster-generator.js';
-import { collectGarbage, median, mib, ms, printTable } from './measure.js';
+import { connectionSetupMs, dataPathPlan } from './data-path.js';
+import { coldAndWarm, collectGarbage, measured, mib, ms, printTable, WARM_ROUNDS } from './measure.js';
 
 /**
  * Service counts whose full payload each flavour loads into a fresh namespace, smallest first.
@@ -38,31 +39,6 @@ const FLAVOURS = [
 ] as const;
 /** Longest wait for one kernel load: the largest above takes about 3 minutes under load 5. */
 const APPLY_TIMEOUT_MS = 900_000;
-const ROUNDS = 3;
-
-/** Wall-clock and CPU milliseconds of one call (CPU time counts every thread, the collector's too). */
-async function measured<T>(work: () => T | Promise<T>): Promise<{ wall: number; cpu: number; result: T }> {
-  const cpuStarted = process.cpuUsage();
-  const started = performance.now();
-  const result = await work();
-  const wall = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStarted);
-  return { wall, cpu: (cpu.user + cpu.system) / 1000, result };
-}
-
-/** The first call (cold: nothing compiled yet) and the median of {@link ROUNDS} more, as "wall / CPU". */
-async function coldAndWarm<T>(work: () => T | Promise<T>): Promise<{ cold: string; warm: string; wallMs: number; cpuMs: number; result: T }> {
-  const first = await measured(work);
-  const walls: number[] = [];
-  const cpus: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const next = await measured(work);
-    walls.push(next.wall);
-    cpus.push(next.cpu);
-  }
-  const [wallMs, cpuMs] = [median(walls), median(cpus)];
-  return { cold: `${ms(first.wall)} / ${ms(first.cpu)} CPU`, warm: `${ms(wallMs)} / ${ms(cpuMs)} CPU`, wallMs, cpuMs, result: first.result };
-}
 
 /** A runner that answers every command with success and keeps nothing. */
 class DiscardingRunner implements CommandRunner {
@@ -151,9 +127,9 @@ const endpoints = plan.servicePorts.values().reduce((sum, port) => sum + port.cl
 const rows: [string, string][] = [
   ['service ports / endpoints planned', `${plan.servicePorts.size} / ${endpoints}`],
   ['planServices, first in the process (cold)', planning.cold],
-  [`planServices, again (median of ${ROUNDS})`, planning.warm],
+  [`planServices, again (median of ${WARM_ROUNDS})`, planning.warm],
   ['full render: first sync, recording runner, first (cold)', rendering.cold],
-  [`full render: first sync, recording runner (median of ${ROUNDS})`, rendering.warm],
+  [`full render: first sync, recording runner (median of ${WARM_ROUNDS})`, rendering.warm],
   ['full plan + render (medians, wall / CPU)', `${ms(planning.wallMs + rendering.wallMs)} / ${ms(planning.cpuMs + rendering.cpuMs)} CPU`],
   ['full payload', `${mib(full.length)}, ${lineCount(full)} lines`],
 ];
@@ -234,6 +210,14 @@ if (process.env['IPTABLES_PROXY_BENCH_KERNEL'] === '0') {
       const exponent = Math.log(largest.ms / smallest.ms) / Math.log(largest.services / smallest.services);
       rows.push([`  growth ${smallest.services.toLocaleString('en-US')} to ${largest.services.toLocaleString('en-US')} services`, `x${(largest.ms / smallest.ms).toFixed(1)} (time ~ services^${exponent.toFixed(2)})`]);
     }
+  }
+  // The data path, programmed by the backend itself (the machine's iptables-restore): the VIP is
+  // the last service's, whose KR-SERVICES rule a new connection reaches after all the others.
+  for (const services of [10, plan.servicePorts.size]) {
+    const { plan: dataPlan, vip } = dataPathPlan(plan, services);
+    const perConnection = await connectionSetupMs(exec, 'iptd', vip, (node) => new IptablesProxyBackend(node, { timeoutMs: APPLY_TIMEOUT_MS }).sync(dataPlan));
+    rows.push([`connection setup to the last service's VIP, ${services.toLocaleString('en-US')} services`, `${perConnection.toFixed(2)} ms`]);
+    progress(`data path with ${services} services measured`);
   }
 } else {
   rows.push(['kernel load', 'skipped: needs root']);

@@ -9,13 +9,10 @@
  * services programmed (root only).
  * Run: `node --expose-gc --import tsx bench/nftables-proxy.ts` (`npm run bench -- nftables-proxy`).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { NftablesProxyBackend } from '../src/backends/nftables/proxy/nftables-proxy-backend.js';
 import { replaceProxyTable } from '../src/backends/nftables/proxy/proxy-table-render.js';
-import { fragmentMapOf } from '../src/core/plan/fragment-map.js';
 import type { ProxyPlan, ServicePortPlan } from '../src/core/plan/proxy-plan.js';
 import { planServices } from '../src/core/planner/index.js';
 import { ClusterStore } from '../src/core/store/cluster-store.js';
@@ -24,35 +21,10 @@ import { ExecCommandRunner } from '../src/exec/exec-command-runner.js';
 import { NetnsCommandRunner } from '../src/exec/netns-command-runner.js';
 import { RecordingCommandRunner } from '../src/exec/recording-command-runner.js';
 import { ENVELOPE, generateCluster } from './cluster-generator.js';
-import { collectGarbage, median, mib, ms, printTable } from './measure.js';
+import { connectionSetupMs, dataPathPlan } from './data-path.js';
+import { coldAndWarm, collectGarbage, median, mib, ms, printTable, WARM_ROUNDS } from './measure.js';
 
-const PEER = fileURLToPath(new URL('../test/fixtures/nftables-proxy/pod-peer.cjs', import.meta.url));
-const ROUNDS = 3;
 const rows: [string, string][] = [];
-
-/** Wall-clock and CPU milliseconds of one call (CPU time counts every thread, the collector's too). */
-async function measured<T>(work: () => T | Promise<T>): Promise<{ wall: number; cpu: number; result: T }> {
-  const cpuStarted = process.cpuUsage();
-  const started = performance.now();
-  const result = await work();
-  const wall = performance.now() - started;
-  const cpu = process.cpuUsage(cpuStarted);
-  return { wall, cpu: (cpu.user + cpu.system) / 1000, result };
-}
-
-/** The first call (cold: nothing compiled yet) and the median of {@link ROUNDS} more, as "wall / CPU". */
-async function coldAndWarm<T>(work: () => T | Promise<T>): Promise<{ cold: string; warm: string; wallMs: number; result: T }> {
-  const first = await measured(work);
-  const walls: number[] = [];
-  const cpus: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const next = await measured(work);
-    walls.push(next.wall);
-    cpus.push(next.cpu);
-  }
-  const wallMs = median(walls);
-  return { cold: `${ms(first.wall)} / ${ms(first.cpu)} CPU`, warm: `${ms(wallMs)} / ${ms(median(cpus))} CPU`, wallMs, result: first.result };
-}
 
 const heapUsed = (): number => {
   collectGarbage();
@@ -83,10 +55,10 @@ const backendHeap = heapUsed() - beforeBackend;
 const endpoints = plan.servicePorts.values().reduce((sum, port) => sum + port.clusterEndpoints.length, 0);
 rows.push(['service ports / endpoints planned', `${plan.servicePorts.size} / ${endpoints}`]);
 rows.push(['planServices, first in the process (cold)', planning.cold]);
-rows.push([`planServices, again (median of ${ROUNDS})`, planning.warm]);
+rows.push([`planServices, again (median of ${WARM_ROUNDS})`, planning.warm]);
 rows.push(['render full table, first (cold)', rendering.cold]);
-rows.push([`render full table (median of ${ROUNDS})`, rendering.warm]);
-rows.push([`full sync, recording runner: render + object store (median of ${ROUNDS})`, fullSyncs.warm]);
+rows.push([`render full table (median of ${WARM_ROUNDS})`, rendering.warm]);
+rows.push([`full sync, recording runner: render + object store (median of ${WARM_ROUNDS})`, fullSyncs.warm]);
 rows.push(['full plan + render (medians)', ms(planning.wallMs + rendering.wallMs)]);
 rows.push(['payload', `${(payload.length / 1e6).toFixed(1)} MB, ${payload.split('\n').length} lines`]);
 if (collected) {
@@ -174,61 +146,16 @@ async function loadSeconds(exec: ExecCommandRunner, text: string): Promise<numbe
   });
 }
 
-/** A node namespace with one client pod and one server pod; ms per connection to a VIP over 300 connections. */
-async function connectionSetup(exec: ExecCommandRunner, programmed: ProxyPlan, vip: string): Promise<number> {
-  const prefix = `nftd-${randomBytes(3).toString('hex')}-`;
-  const [node, server, client] = ['node', 'srv', 'cli'].map((name) => `${prefix}${name}`) as [string, string, string];
-  const ip = (...args: string[]) => exec.run('ip', args);
-  for (const netns of [node, server, client]) await ip('netns', 'add', netns);
-  let child: ReturnType<typeof spawn> | undefined;
-  try {
-    await ip('-n', node, 'link', 'add', 'kube-bridge', 'type', 'bridge');
-    await ip('-n', node, 'addr', 'add', '10.0.0.1/24', 'dev', 'kube-bridge');
-    await ip('-n', node, 'link', 'set', 'kube-bridge', 'up');
-    await exec.run('ip', ['netns', 'exec', node, 'sysctl', '-qw', 'net.ipv4.ip_forward=1', 'net.bridge.bridge-nf-call-iptables=1']);
-    for (const [index, pod] of [server, client].entries()) {
-      await ip('-n', node, 'link', 'add', `veth${index}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', pod);
-      await ip('-n', node, 'link', 'set', `veth${index}`, 'master', 'kube-bridge', 'up');
-      await ip('-n', pod, 'addr', 'add', `10.0.0.${10 + index}/24`, 'dev', 'eth0');
-      await ip('-n', pod, 'link', 'set', 'eth0', 'up');
-      await ip('-n', pod, 'route', 'add', 'default', 'via', '10.0.0.1');
-    }
-    const running = spawn('ip', ['netns', 'exec', server, process.execPath, PEER, 'serve', '10.0.0.10', '8080'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    child = running;
-    await new Promise((resolve) => running.stdout?.once('data', resolve));
-    await new NftablesProxyBackend(new NetnsCommandRunner(exec, node)).sync(programmed);
-    const count = 300;
-    const probeStarted = performance.now();
-    const { stdout } = await exec.run('ip', ['netns', 'exec', client, process.execPath, PEER, 'probe', vip, '80', String(count), '2000'], { timeoutMs: 120_000 });
-    const elapsed = performance.now() - probeStarted;
-    const answered = (JSON.parse(stdout) as string[]).filter((answer) => answer.startsWith('10.0.0.10')).length;
-    if (answered !== count) throw new Error(`only ${answered} of ${count} connections answered`);
-    return elapsed / count;
-  } finally {
-    child?.stdin?.end();
-    for (const netns of [node, server, client]) await exec.run('ip', ['netns', 'del', netns], { allowedExitCodes: [1] });
-  }
-}
-
-/** `base` with its first `count` service ports, the first of them pointed at the bench server. */
-function dataPathPlan(base: ProxyPlan, count: number): { plan: ProxyPlan; vip: string } {
-  const ports = base.servicePorts.values().slice(0, count);
-  const first = ports[0]!;
-  const target = { ...first.clusterEndpoints[0]!, ip: '10.0.0.10', port: 8080 };
-  const vip = first.frontends.find((frontend) => frontend.kind === 'ClusterIP')?.ip ?? '';
-  const frontends = first.frontends.map((frontend) => ({ ...frontend, port: 80 }));
-  ports[0] = { ...first, frontends, clusterEndpoints: [target] };
-  return { plan: { ...base, servicePorts: fragmentMapOf(ports, (port) => port.key) }, vip };
-}
-
 if (process.getuid?.() === 0) {
   const exec = new ExecCommandRunner(300_000);
   rows.push(['kernel load, full table (fresh namespace)', `${(await loadSeconds(exec, payload)).toFixed(2)} s`]);
   rows.push(['kernel load, floor layout without semantics', `${(await loadSeconds(exec, flatLayout(plan))).toFixed(2)} s`]);
   const few = dataPathPlan(plan, 10);
   const many = dataPathPlan(plan, plan.servicePorts.size);
-  rows.push(['connection setup to a VIP, 10 services', `${(await connectionSetup(exec, few.plan, few.vip)).toFixed(2)} ms`]);
-  rows.push(['connection setup to a VIP, 10,000 services', `${(await connectionSetup(exec, many.plan, many.vip)).toFixed(2)} ms`]);
+  const setup = (plan: ProxyPlan, vip: string): Promise<number> =>
+    connectionSetupMs(exec, 'nftd', vip, (node) => new NftablesProxyBackend(node).sync(plan));
+  rows.push(['connection setup to the last service\'s VIP, 10 services', `${(await setup(few.plan, few.vip)).toFixed(2)} ms`]);
+  rows.push(['connection setup to the last service\'s VIP, 10,000 services', `${(await setup(many.plan, many.vip)).toFixed(2)} ms`]);
 } else {
   rows.push(['kernel measurements', 'skipped: needs root']);
 }
