@@ -124,8 +124,31 @@ describe('IPVS generic netlink messages, byte for byte against linux/ip_vs.h', (
     assert.deepEqual(parseDestReply(reply, 'IPv4'), { ...server, weight: 0, activeConnections: 2, inactiveConnections: 5 });
   });
 
-  it('skips a firewall-mark service in a listing', () => {
-    const reply = hex(`01010000 | 38000180 | ${SERVICE_KEY_WEB} | 08000500 01000000`);
-    assert.equal(parseServiceReply(reply), undefined);
+  // A firewall-mark service (DSR): IPVS_SVC_ATTR_FWMARK = 5, a u32 in host order; the kernel's
+  // ip_vs_genl_parse_service takes AF and FWMARK instead of PROTOCOL, ADDR and PORT.
+  const marked: VirtualService = { family: 'IPv4', protocol: 'TCP', address: '0.0.0.0', port: 0, fwmark: 0x1234, scheduler: 'rr', flags: 0, timeoutSeconds: 0, netmaskPrefix: 32 };
+  const SERVICE_KEY_MARK = ['06000100 0200 0000', '08000500 34120000'].join('|'); // AF_INET, FWMARK 0x1234
+
+  it('IPVS_CMD_NEW_SERVICE of a firewall-mark service: AF and FWMARK, no protocol, address or port (56 bytes nested)', () => {
+    assert.deepEqual(newServiceMessage(marked), hex(`01010000 | 38000180 | ${SERVICE_KEY_MARK} | ${SERVICE_SETTINGS_RR}`));
+  });
+
+  it('IPVS_CMD_DEL_SERVICE of a firewall-mark service: AF and FWMARK alone (20 bytes nested)', () => {
+    assert.deepEqual(deleteServiceMessage(marked), hex(`03010000 | 14000180 | ${SERVICE_KEY_MARK}`));
+  });
+
+  it('IPVS_CMD_NEW_DEST with the tunnel method: the mark names the service, FWD_METHOD is IP_VS_CONN_F_TUNNEL (2)', () => {
+    const tunnel = DEST_SETTINGS.replace('08000300 00000000', '08000300 02000000');
+    assert.deepEqual(newDestMessage(marked, { ...server, forwarding: 'tunnel' }), hex(`05010000 | 14000180 | ${SERVICE_KEY_MARK} | 48000280 | ${DEST_KEY} | ${tunnel}`));
+  });
+
+  it('parses a firewall-mark service in a listing (the kernel sends AF and FWMARK, no address or port)', () => {
+    const reply = hex(`01010000 | 40000180 | ${SERVICE_KEY_MARK} | 07000600 727200 00 | 0c000700 02000000 ffffffff | 08000800 00000000 | 08000900 ffffffff | 08000a80 00000000`);
+    assert.deepEqual(parseServiceReply(reply), marked);
+  });
+
+  it('parses a tunnel real server', () => {
+    const reply = hex(`05010000 | 30000280 | ${DEST_KEY} | 08000300 02000000 | 08000400 01000000`);
+    assert.deepEqual(parseDestReply(reply, 'IPv4'), { ...server, forwarding: 'tunnel', activeConnections: 0, inactiveConnections: 0 });
   });
 });

@@ -87,12 +87,12 @@ describe('IPVS netfilter half: ipsets and iptables rules (checked by hand agains
     backend.close();
   });
 
-  it('DSR is a logged, counted skip: the service is proxied with masquerade', async () => {
+  it('DSR without the pod network port is a logged, counted skip: the service is proxied with masquerade', async () => {
     const skips: string[] = [];
     const port = new FakeIpvsPort();
     const backend = new IpvsProxyBackend(port, new MemoryVipInterface(), { onSkip: (line) => skips.push(line) });
     await backend.sync(plan({ ...web(['10.244.1.2']), kubeRouter: { dsr: 'tunnel' } }));
-    assert.deepEqual(skips, ['app/web port "http"/TCP: DSR (kube-router.io/service.dsr="tunnel") is not implemented yet; the service is proxied with masquerade (NAT)']);
+    assert.deepEqual(skips, ['app/web port "http"/TCP: DSR (kube-router.io/service.dsr="tunnel") needs the pod network port of the IPVS backend (podNetwork) to set up the endpoints\' tunnel interfaces; the service is proxied with NAT']);
     const [service] = await port.listServices();
     assert.deepEqual((await port.listRealServers(service!)).map((one) => one.forwarding), ['masquerade']);
     assert.match((await backend.describe()).summary.join('\n'), /1 skipped/);

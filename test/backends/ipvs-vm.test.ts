@@ -5,7 +5,7 @@ import { REPO_ROOT } from '../cli/run-cli.js';
 import { planServices } from '../../src/core/planner/index.js';
 import { tracePacket, type TraceResult } from '../../src/core/simulator/index.js';
 import { loadCluster } from '../../src/sources/load-cluster.js';
-import { DRAIN_CASE, NODE_BRIDGE_IP, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, TRAFFIC_SERVICE_CIDRS, UNALLOCATED_SERVICE_IP, type TrafficCase } from './ipvs/traffic-cases.js';
+import { DRAIN_CASE, DSR_CASE, NODE_BRIDGE_IP, OUTSIDE_CLIENT, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, TRAFFIC_SERVICE_CIDRS, UNALLOCATED_SERVICE_IP, type TrafficCase } from './ipvs/traffic-cases.js';
 
 const REPO = REPO_ROOT.replace(/\/$/, '');
 
@@ -141,12 +141,14 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
     interface Observed { answers: string[]; errors: string[] }
     interface DrainServer { address: string; weight: number; connections: number }
     interface Drain { said: string; stderr: string; held: DrainServer[]; drained: DrainServer[]; nodePort: string[]; polls: { afterMs: number; servers: string[] }[] }
-    let traffic: { results: Record<string, Observed>; rules: string; filterCounted: string; unallocatedBeforeSync: number; sets: string; cleanupDone: true | string; rulesAfter: string; drain: Drain; skips: string[] };
+    interface DsrPod { linkType?: string; addresses: string[]; rxPackets: number; rpFilter: string[] }
+    interface Dsr { ipvsadm: string; mangle: string; forwardCounted: string; ipRules: string; table: string; marked: { service: { fwmark?: number }; servers: { address: string; forwarding: string }[] }[]; pods: Record<string, DsrPod> }
+    let traffic: { results: Record<string, Observed>; rules: string; filterCounted: string; unallocatedBeforeSync: number; sets: string; cleanupDone: true | string; rulesAfter: string; drain: Drain; skips: string[]; dsr: Dsr; dsrAfter: { rules: string; tunnels: number[] } };
     let simulated: Map<string, TraceResult>;
 
     before(async () => {
       const { snapshot } = await loadCluster([TRAFFIC_MANIFEST]);
-      const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS, serviceCIDRs: TRAFFIC_SERVICE_CIDRS });
+      const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS, serviceCIDRs: TRAFFIC_SERVICE_CIDRS, directServerReturn: true });
       simulated = new Map(TRAFFIC_CASES.map((one) => [one.name, tracePacket(plan, { from: one.from, to: one.to, port: one.port, protocol: 'TCP' })]));
     });
 
@@ -228,6 +230,43 @@ describe('IpvsProxyBackend in the kernel VM: the real generic netlink port (root
       assert.match(traffic.sets, /^add kube-router-lb-src 192\.168\.60\.10,tcp:80,192\.168\.50\.2(\/32)?$/m);
       assert.match(traffic.rules, /-A KUBE-ROUTER-SHORT-CIRCUIT -d 192\.168\.60\.11\/32 -p tcp -m tcp --dport 80 -m set --match-set kube-router-pod-subnets src .*-j DNAT --to-destination 10\.96\.0\.15:80/);
       assert.deepEqual(traffic.skips, []);
+    });
+
+    it('DSR: the outside client reached both pods through a firewall-mark service in tunnel mode, each saw the client\'s own address, the pods decapsulated on kube-tunnel-if; cleanup took the rules and tunnels away', () => {
+      const one = TRAFFIC_CASES.find((entry) => entry.to === DSR_CASE.externalIP);
+      assert.ok(one !== undefined);
+      const seen = observedAs(one);
+      // The simulator's answer for the same packet (also compared in the loop above), checked by hand here.
+      const expected = simulated.get(one.name);
+      assert.deepEqual({ verdict: expected?.verdict, backends: expected?.backends, masquerade: expected?.masquerade }, { verdict: 'ACCEPT', backends: ['10.244.1.2:8080', '10.244.1.3:8080'], masquerade: false });
+      assert.deepEqual(seen.sources, [OUTSIDE_CLIENT.ip], JSON.stringify(traffic.results[one.name]));
+      const { dsr, dsrAfter } = traffic;
+      assert.equal(dsr.marked.length, 1, JSON.stringify(dsr.marked));
+      const mark = dsr.marked[0]?.service.fwmark ?? 0;
+      assert.ok(mark >= 1 && mark <= 0x3fff, String(mark));
+      const hex = `0x${mark.toString(16)}`;
+      assert.deepEqual(dsr.marked[0]?.servers.map((server) => `${server.address} ${server.forwarding}`).sort(), ['10.244.1.2 tunnel', '10.244.1.3 tunnel']);
+      assert.match(dsr.ipvsadm, new RegExp(`^FWM +${mark} rr$`, 'm'), dsr.ipvsadm);
+      for (const pod of SERVER_PODS) assert.match(dsr.ipvsadm, new RegExp(`-> ${pod.ip.replace(/\./g, '\\.')}:8080 +Tunnel +1 `), dsr.ipvsadm);
+      // No address service for the external IP: only the mark leads to IPVS.
+      assert.doesNotMatch(dsr.ipvsadm, /192\.168\.70\.10/, dsr.ipvsadm);
+      // Every packet of every connection from the client was marked (SYN, ACKs, request, FIN: more than one per connection).
+      const counted = new RegExp(`^\\[(\\d+):\\d+\\] -A KUBE-ROUTER-DSR-MARK -d 192\\.168\\.70\\.10/32 -p tcp -m tcp --dport 8080 -j MARK --set-xmark ${hex}/0xffffffff$`, 'm').exec(dsr.mangle);
+      assert.ok(counted !== null && Number(counted[1]) > one.connections, dsr.mangle);
+      assert.match(dsr.ipRules, new RegExp(`^32764:\\s+from all fwmark ${hex} lookup 78\\s*$`, 'm'), dsr.ipRules);
+      assert.match(dsr.table, /^local default dev lo/m, dsr.table);
+      // The pods' answers left them with the external IP as source and were forwarded by the node to the client.
+      const replies = /^\[(\d+):\d+\] -A FORWARD -s 192\.168\.70\.10\/32 -i br0 -p tcp -m tcp --sport 8080 -m comment --comment "test: DSR replies"$/m.exec(dsr.forwardCounted);
+      assert.ok(replies !== null && Number(replies[1]) > one.connections, dsr.forwardCounted);
+      for (const pod of SERVER_PODS) {
+        const inPod = dsr.pods[pod.name];
+        assert.equal(inPod?.linkType, 'ipip', JSON.stringify(inPod));
+        assert.deepEqual(inPod?.addresses, ['192.168.70.10/32']);
+        assert.ok((inPod?.rxPackets ?? 0) > 0, `no packet reached ${pod.name} through the tunnel: ${JSON.stringify(inPod)}`);
+        assert.deepEqual(inPod?.rpFilter, ['0', '0']);
+      }
+      assert.doesNotMatch(dsrAfter.rules, /lookup 78/, dsrAfter.rules);
+      assert.deepEqual(dsrAfter.tunnels, [1, 1], 'ip link show dev kube-tunnel-if fails in both pods after cleanup');
     });
 
     it('graceful deletion: the drained server keeps weight 0 while it has connections and is deleted when they end, before the grace period', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'mocha';
 import type { KubeRouterServiceOptions, ProxySettings } from '../../src/core/plan/index.js';
 import { planServices, type ProxyPlanOptions } from '../../src/core/planner/index.js';
 import type { ModelObject, StringMap } from '../../src/core/model/index.js';
-import { endpoint, node, service, slice, slicePort } from './model-factories.js';
+import { endpoint, node, service, slice, slicePort, tcpPort } from './model-factories.js';
 import { snapshotOf } from '../support/array-snapshot.js';
 
 const LOCAL = 'n1';
@@ -137,6 +137,21 @@ describe('planServices: kube-router service annotations', () => {
       kubeRouterOf({ 'kube-router.io/service.scheduler': 'fifo', 'kube-router.io/service.schedflags': 'flag-3,bogus,flag-3' }),
       { schedulerFlags: ['flag-3'] },
     );
+  });
+
+  it('DSR, where the proxy serves it: external IP and LoadBalancer frontends of a Cluster-policy service are not masqueraded; ClusterIP and NodePort keep theirs', () => {
+    const annotations = { 'kube-router.io/service.dsr': 'tunnel' };
+    const spec = { type: 'LoadBalancer' as const, clusterIPs: ['10.96.0.10'], externalIPs: ['192.168.70.10'], loadBalancerIngress: [{ ip: '192.168.60.10', ipMode: 'VIP' as const }], ports: [{ ...tcpPort(80), nodePort: 30080 }] };
+    const masqueradeOf = (extra: StringMap, directServerReturn = true): string[] => {
+      const [plan] = planServices(snapshotOf(service('default/web', { ...spec, annotations: extra })), LOCAL, { clusterCIDRs: ['10.244.0.0/16'], directServerReturn }).servicePorts.values();
+      return (plan?.frontends ?? []).map((frontend) => `${frontend.kind} ${frontend.masquerade}`);
+    };
+    // Without the annotation (kube-proxy's rules): Cluster-policy external frontends masquerade always.
+    assert.deepEqual(masqueradeOf({}), ['ClusterIP outside-cluster-cidrs', 'NodePort always', 'ExternalIP always', 'LoadBalancer always']);
+    assert.deepEqual(masqueradeOf(annotations), ['ClusterIP outside-cluster-cidrs', 'NodePort always', 'ExternalIP never', 'LoadBalancer never']);
+    // An unknown mode is no DSR; nor is the annotation where the proxy does not serve DSR (the default).
+    assert.deepEqual(masqueradeOf({ 'kube-router.io/service.dsr': 'direct' }), masqueradeOf({}));
+    assert.deepEqual(masqueradeOf(annotations, false), masqueradeOf({}));
   });
 
   it('takes hairpin from the presence of its annotation, as kube-router does', () => {

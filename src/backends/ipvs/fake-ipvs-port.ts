@@ -49,8 +49,9 @@ interface FakeService {
 const KNOWN_SCHEDULERS = new Set(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'dh', 'sh', 'sed', 'nq', 'fo', 'ovf', 'mh', 'twos']);
 
 function copyService(service: VirtualService): VirtualService {
-  const { family, protocol, address, port, scheduler, flags, timeoutSeconds, netmaskPrefix } = service;
-  return { family, protocol, address: canonicalAddress(address), port, scheduler, flags, timeoutSeconds, netmaskPrefix };
+  const { family, protocol, address, port, fwmark, scheduler, flags, timeoutSeconds, netmaskPrefix } = service;
+  const key = { family, protocol, address: canonicalAddress(address), port, ...(fwmark === undefined ? {} : { fwmark }) };
+  return { ...key, scheduler, flags, timeoutSeconds, netmaskPrefix };
 }
 
 function copyServer(server: RealServer): KernelRealServer {

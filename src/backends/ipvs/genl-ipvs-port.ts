@@ -130,6 +130,7 @@ export class GenericNetlinkIpvsPort implements IpvsPort {
 const PROTOCOL_OPTION = { TCP: '-t', UDP: '-u', SCTP: '--sctp-service' } as const;
 
 function serviceWords(key: VirtualServiceKey): string[] {
+  if (key.fwmark !== undefined) return ['-f', String(key.fwmark), ...(key.family === 'IPv6' ? ['-6'] : [])];
   return [PROTOCOL_OPTION[key.protocol], hostPort(key.address, key.port, key.family)];
 }
 

@@ -1,7 +1,8 @@
 /**
  * The IPVS service proxy: kube-router's own dataplane. The IPVS port over generic netlink
  * (real and in-memory fake), the message codec laid out as `linux/ip_vs.h` says, the dummy
- * interface that holds the VIPs, and the `ProxyBackend`.
+ * interface that holds the VIPs, DSR (firewall-mark services, marking rules, the pods'
+ * tunnels), and the `ProxyBackend`.
  *
  * @module
  */
@@ -11,7 +12,10 @@ export * from './fake-ipvs-port.js';
 export * from './dummy-interface.js';
 export * from './ipvs-messages.js';
 export * from './ipvs-constants.js';
-export { virtualServiceSpecs, serviceFlags, servicePortSkips, DEFAULT_SCHEDULER, SCHEDULER_FLAG_BITS, type VirtualServiceSpec } from './ipvs-service-specs.js';
+export { virtualServiceSpecs, serviceFlags, servicePortSkips, DEFAULT_SCHEDULER, SCHEDULER_FLAG_BITS, type VirtualServiceSpec, type DsrMarkLookup } from './ipvs-service-specs.js';
+export * from './ipvs-dsr.js';
+export * from './dsr-marks.js';
+export * from './dsr-director.js';
 export * from './ipvs-short-circuit.js';
 export * from './ipvs-source-ranges.js';
 export * from '../../core/ports/ipvs.js';

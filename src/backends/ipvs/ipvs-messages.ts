@@ -57,7 +57,14 @@ function familyNumber(family: IPFamily): number {
   return AddressFamilyNumber[family];
 }
 
+/**
+ * The attributes naming a virtual service: family, protocol, address and port; or family and
+ * firewall mark (the kernel then ignores protocol, address and port, and reads none).
+ */
 function serviceKeyAttributes(key: VirtualServiceKey): Buffer[] {
+  if (key.fwmark !== undefined) {
+    return [attribute(IpvsServiceAttribute.AF, u16(familyNumber(key.family))), attribute(IpvsServiceAttribute.FWMARK, u32(key.fwmark))];
+  }
   return [
     attribute(IpvsServiceAttribute.AF, u16(familyNumber(key.family))),
     attribute(IpvsServiceAttribute.PROTOCOL, u16(IpProtocolNumber[key.protocol])),
@@ -192,31 +199,43 @@ function replyAttributes(payload: Buffer): Map<number, Buffer> {
   return parseAttributes(payload.subarray(GENL_HEADER_LENGTH));
 }
 
+/** The family's unspecified address: what a firewall-mark service lists as its address. */
+export function unspecifiedAddress(family: IPFamily): string {
+  return family === 'IPv6' ? '::' : '0.0.0.0';
+}
+
 /**
  * The virtual service of one `GET_SERVICE` dump reply, or undefined for one this port does
- * not model (a firewall-mark service, an unknown protocol or family). The kernel's `HASHED`
- * bit is dropped from the flags.
+ * not model (an unknown protocol or family). The kernel's `HASHED` bit is dropped from the
+ * flags. A firewall-mark service (the kernel sends its family and mark, no address or port)
+ * is listed with `fwmark`, protocol TCP (what the kernel stores for it), the family's
+ * unspecified address and port 0.
  */
 export function parseServiceReply(payload: Buffer): VirtualService | undefined {
   const nestedService = replyAttributes(payload).get(IpvsCommandAttribute.SERVICE);
   if (nestedService === undefined) return undefined;
   const attrs = parseAttributes(nestedService);
   const family = familyOf(attrs.get(IpvsServiceAttribute.AF)?.readUInt16LE(0));
+  if (family === undefined) return undefined;
+  const fwmark = attrs.get(IpvsServiceAttribute.FWMARK)?.readUInt32LE(0) ?? 0;
+  const flags = attrs.get(IpvsServiceAttribute.FLAGS)?.readUInt32LE(0) ?? 0;
+  const settings = {
+    scheduler: readCString(attrs.get(IpvsServiceAttribute.SCHED_NAME) ?? Buffer.alloc(0)),
+    flags: flags & ~IpvsServiceFlag.HASHED,
+    timeoutSeconds: attrs.get(IpvsServiceAttribute.TIMEOUT)?.readUInt32LE(0) ?? 0,
+    netmaskPrefix: netmaskPrefix(family, attrs.get(IpvsServiceAttribute.NETMASK)),
+  };
+  if (fwmark !== 0) return { family, protocol: 'TCP', address: unspecifiedAddress(family), port: 0, fwmark, ...settings };
   const protocol = protocolOf(attrs.get(IpvsServiceAttribute.PROTOCOL)?.readUInt16LE(0));
   const address = attrs.get(IpvsServiceAttribute.ADDR);
   const port = attrs.get(IpvsServiceAttribute.PORT);
-  if (family === undefined || protocol === undefined || address === undefined || port === undefined) return undefined;
-  if ((attrs.get(IpvsServiceAttribute.FWMARK)?.readUInt32LE(0) ?? 0) !== 0) return undefined;
-  const flags = attrs.get(IpvsServiceAttribute.FLAGS)?.readUInt32LE(0) ?? 0;
+  if (protocol === undefined || address === undefined || port === undefined) return undefined;
   return {
     family,
     protocol,
     address: inetAddressText(address, family),
     port: port.readUInt16BE(0),
-    scheduler: readCString(attrs.get(IpvsServiceAttribute.SCHED_NAME) ?? Buffer.alloc(0)),
-    flags: flags & ~IpvsServiceFlag.HASHED,
-    timeoutSeconds: attrs.get(IpvsServiceAttribute.TIMEOUT)?.readUInt32LE(0) ?? 0,
-    netmaskPrefix: netmaskPrefix(family, attrs.get(IpvsServiceAttribute.NETMASK)),
+    ...settings,
   };
 }
 

@@ -57,8 +57,13 @@ export class IpvsNetfilter {
   /** Short-circuit rules by service port key (only those that have some). */
   private readonly circuits = new Map<string, readonly ShortCircuitRule[]>();
 
+  /** The runner of the namespace the backend programs (DSR's rules and routes use it too). */
+  readonly runner: CommandRunner;
+
   /** @param runner runs ipset, iptables-restore and sysctl in the namespace the backend programs */
-  constructor(private readonly runner: CommandRunner) {}
+  constructor(runner: CommandRunner) {
+    this.runner = runner;
+  }
 
   /** Lines of the ipset and iptables payloads the last {@link apply} sent (0: nothing written). */
   get lastPayloadLines(): number {

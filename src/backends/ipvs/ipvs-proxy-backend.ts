@@ -15,6 +15,7 @@ import { ProgrammedServices } from './programmed-services.js';
 import { RealServerDrain } from './real-server-drain.js';
 import { VirtualServiceReconciler } from './virtual-service-reconciler.js';
 import { readBackKernel } from './kernel-read-back.js';
+import { DsrDirector, type PodNetwork } from './dsr-director.js';
 
 /** kube-router's default `--ipvs-graceful-period`. */
 export const DEFAULT_GRACE_PERIOD_MS = 30_000;
@@ -40,6 +41,13 @@ export interface IpvsProxyBackendOptions {
   readonly onSkip?: ((line: string) => void) | undefined;
   /** The ipsets and iptables rules (filtering, masquerade); none: IPVS and VIPs only (unit tests). */
   readonly netfilter?: IpvsNetfilter | undefined;
+  /**
+   * Runs commands in the network namespace of one of this node's endpoint pods, for DSR
+   * (`kube-router.io/service.dsr=tunnel`): the pod gets an ipip link holding the external IP.
+   * Without it, or without `netfilter` (which the marking rules need), DSR services are proxied
+   * with NAT and logged as skips.
+   */
+  readonly podNetwork?: PodNetwork | undefined;
 }
 
 /** A virtual service with its real servers, as the kernel lists them. */
@@ -89,8 +97,13 @@ function asBackendError(error: unknown): BackendError {
  * and the read-back that repairs drift (`./kernel-read-back.ts`); this class orders them in a
  * sync and runs one operation at a time.
  *
- * Not implemented yet: DSR (`kube-router.io/service.dsr`): such a service is proxied with
- * masquerade and the backend logs and counts the skip (`onSkip`, `describe`).
+ * DSR (`kube-router.io/service.dsr=tunnel`), given the pod network port (`podNetwork`) and
+ * the netfilter: each IPv4 external IP of such a service is a firewall-mark virtual service
+ * whose real servers are reached by IPIP tunnel, marked in mangle `PREROUTING` and delivered
+ * locally by policy routing, and each local endpoint pod holds the external IP on its
+ * `kube-tunnel-if`, so it answers the client directly; see `./ipvs-dsr.ts`. Without the port,
+ * with an endpoint port other than the service port, and over IPv6 (not implemented yet), the
+ * service is proxied with NAT and the backend logs and counts the skip (`onSkip`, `describe`).
  */
 export class IpvsProxyBackend implements ProxyBackend {
   /** Backend name. */
@@ -105,9 +118,11 @@ export class IpvsProxyBackend implements ProxyBackend {
   private readonly drain: RealServerDrain;
   private readonly reconciler: VirtualServiceReconciler;
   private readonly onSkip: (line: string) => void;
+  private readonly dsr: DsrDirector | undefined;
   /** Skip lines by service port key, for {@link describe}. */
   private readonly skipped = new Map<string, readonly string[]>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly dsrMarks: ((key: string) => number | undefined) | undefined;
 
   /**
    * @param port the IPVS table it programs
@@ -122,13 +137,16 @@ export class IpvsProxyBackend implements ProxyBackend {
     this.netfilter = options.netfilter;
     this.vips = new VipLedger(vipInterface);
     this.programmed = new ProgrammedServices(this.vips);
+    this.dsr = options.podNetwork !== undefined && options.netfilter !== undefined ? new DsrDirector(options.netfilter.runner, options.podNetwork) : undefined;
+    const dsrMarks = this.dsr === undefined ? undefined : (key: string): number | undefined => this.dsr?.marks.markOf(key);
     const timing = {
       gracePeriodMs: options.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
       drainCheckIntervalMs: options.drainCheckIntervalMs ?? DEFAULT_DRAIN_CHECK_INTERVAL_MS,
       clock: this.clock,
     };
     this.drain = new RealServerDrain(port, this.programmed, timing, () => this.reapTerminating());
-    this.reconciler = new VirtualServiceReconciler(port, this.programmed, this.drain);
+    this.reconciler = new VirtualServiceReconciler(port, this.programmed, this.drain, dsrMarks);
+    this.dsrMarks = dsrMarks;
     this.onSkip = options.onSkip ?? ((line) => console.warn(`ipvs proxy: ${line}`));
   }
 
@@ -144,6 +162,7 @@ export class IpvsProxyBackend implements ProxyBackend {
       for (const id of this.programmed.ids()) await this.reconciler.deleteService(id);
       try {
         await this.netfilter?.cleanup();
+        await this.dsr?.cleanup();
         await this.vips.removeAll();
       } catch (error) {
         throw asBackendError(error);
@@ -207,20 +226,28 @@ export class IpvsProxyBackend implements ProxyBackend {
     const touched = [...changes.changed, ...changes.removed];
     let netfilterChanged = false;
     try {
+      this.dsr?.claim(plan, touched);
       await this.netfilter?.apply(plan, touched, full);
       netfilterChanged = true;
-      if (full) await readBackKernel(plan, { port: this.port, programmed: this.programmed, drain: this.drain, vips: this.vips });
+      if (full) await readBackKernel(plan, { port: this.port, programmed: this.programmed, drain: this.drain, vips: this.vips, dsrMarks: this.dsrMarks });
+      // The pods take the external IP before IPVS tunnels to them, and the marks route to
+      // IPVS only once its firewall-mark services are there.
+      await this.dsr?.configurePods(plan, touched, full);
       for (const key of touched) await this.reconciler.reconcile(plan, key);
       await this.vips.write();
+      await this.dsr?.writeRules(full);
       await this.drain.reap();
     } catch (error) {
+      this.dsr?.claim(previous, touched);
       await this.rollback(previous, touched);
+      if (previous !== undefined) await this.dsr?.writeRules(false).catch(() => undefined);
       if (netfilterChanged && previous !== undefined) {
         await this.netfilter?.apply(previous, touched, full).catch(() => undefined);
       }
       throw asBackendError(error);
     }
     this.lastPlan = plan;
+    this.dsr?.settle();
     this.noteSkips(plan, touched);
     return {
       concern: 'proxy',
@@ -238,7 +265,7 @@ export class IpvsProxyBackend implements ProxyBackend {
   private noteSkips(plan: ProxyPlan, keys: readonly string[]): void {
     for (const key of keys) {
       const servicePort = plan.servicePorts.get(key);
-      const lines = servicePort === undefined ? [] : servicePortSkips(plan, servicePort);
+      const lines = servicePort === undefined ? [] : [...servicePortSkips(plan, servicePort, this.dsr !== undefined), ...(this.dsr?.skipsOf(key) ?? [])];
       if (lines.length === 0) this.skipped.delete(key);
       else this.skipped.set(key, lines);
       for (const line of lines) this.onSkip(line);

@@ -1,13 +1,17 @@
 /**
  * What IPVS programs for one service port of a `ProxyPlan`: a virtual service per frontend
- * address (NodePorts on each NodePort address of their family), its scheduler, flags and
- * persistence, and its real servers (masquerade forwarding, weight 1). Pure: the backend
+ * address (NodePorts on each NodePort address of their family; a firewall-mark service per
+ * DSR external IP), its scheduler, flags and persistence, and its real servers (masquerade
+ * forwarding, tunnel for DSR, weight 1). Pure: the backend
  * compares these with what it programmed.
  *
  * @module
  */
 import type { ProxyFrontend, ProxyPlan, ServicePortPlan } from '../../core/plan/proxy-plan.js';
-import type { RealServer, VirtualService } from '../../core/ports/ipvs.js';
+import type { ForwardingMethod, RealServer, VirtualService } from '../../core/ports/ipvs.js';
+import { frontendEndpoints } from './frontend-endpoints.js';
+import { dsrDecision, dsrFrontendKey, servicePortName } from './ipvs-dsr.js';
+import { unspecifiedAddress } from './ipvs-messages.js';
 import { IpvsServiceFlag } from './ipvs-constants.js';
 import { canonicalAddress } from './netlink-attributes.js';
 import { realServerId, virtualServiceId } from './fake-ipvs-port.js';
@@ -43,24 +47,15 @@ export function serviceFlags(servicePort: ServicePortPlan): number {
   return flags;
 }
 
-/**
- * The endpoints a frontend's virtual service balances to: its endpoint set of its family, or
- * the local set for every frontend under `kube-router.io/service.local`. The plan's short
- * circuit (pods and the node reaching a Local external frontend through the cluster set) is
- * not here: IPVS cannot choose real servers by source, so those packets are DNATed to the
- * cluster IP first (`./ipvs-short-circuit.ts`).
- */
-function realServers(servicePort: ServicePortPlan, frontend: ProxyFrontend): Map<string, RealServer> {
-  const set = servicePort.kubeRouter?.localOnly === true ? 'local' : frontend.endpoints;
-  const endpoints = set === 'local' ? servicePort.localEndpoints : servicePort.clusterEndpoints;
+/** The real servers of a frontend's virtual service (weight 1) by id, forwarded with `forwarding`. */
+function realServers(servicePort: ServicePortPlan, frontend: ProxyFrontend, forwarding: ForwardingMethod): Map<string, RealServer> {
   const servers = new Map<string, RealServer>();
-  for (const endpoint of endpoints) {
-    if (endpoint.family !== frontend.family) continue;
+  for (const endpoint of frontendEndpoints(servicePort, frontend)) {
     const server: RealServer = {
       family: endpoint.family,
       address: canonicalAddress(endpoint.ip),
       port: endpoint.port,
-      forwarding: 'masquerade',
+      forwarding,
       weight: 1,
       upperThreshold: 0,
       lowerThreshold: 0,
@@ -75,17 +70,34 @@ function frontendAddresses(plan: ProxyPlan, frontend: ProxyFrontend): { address:
   return plan.settings.nodePortAddresses.filter((node) => node.family === frontend.family).map((node) => ({ address: node.ip, local: false }));
 }
 
+/** The firewall mark of a DSR frontend by its key; undefined when it is not served by DSR. */
+export type DsrMarkLookup = (key: string) => number | undefined;
+
 /**
  * The virtual services of one service port, by id. A frontend address that two frontends of
  * the port share (an ExternalIP equal to a NodePort address) is programmed once, for the first.
+ * With `dsrMarks`, an external frontend that holds a DSR mark is a firewall-mark service
+ * (`FWM 1234`) whose real servers are reached by tunnel, with no VIP on the dummy interface
+ * (see `./ipvs-dsr.ts`).
  */
-export function virtualServiceSpecs(plan: ProxyPlan, servicePort: ServicePortPlan): Map<string, VirtualServiceSpec> {
+export function virtualServiceSpecs(plan: ProxyPlan, servicePort: ServicePortPlan, dsrMarks?: DsrMarkLookup): Map<string, VirtualServiceSpec> {
   const specs = new Map<string, VirtualServiceSpec>();
   const scheduler = servicePort.kubeRouter?.scheduler ?? DEFAULT_SCHEDULER;
   const flags = serviceFlags(servicePort);
   const timeoutSeconds = servicePort.affinityTimeoutSeconds ?? 0;
+  const netmask = (frontend: ProxyFrontend): number => (frontend.family === 'IPv6' ? 128 : 32);
   for (const frontend of servicePort.frontends) {
-    const servers = realServers(servicePort, frontend);
+    const mark = dsrMarks !== undefined && servicePort.kubeRouter?.dsr !== undefined && frontend.kind !== 'ClusterIP' && frontend.kind !== 'NodePort' && frontend.ip !== undefined
+      ? dsrMarks(dsrFrontendKey(frontend.ip, servicePort.protocol, frontend.port))
+      : undefined;
+    if (mark !== undefined) {
+      // The kernel keeps TCP as a firewall-mark service's protocol and lists it so.
+      const service: VirtualService = { family: frontend.family, protocol: 'TCP', address: unspecifiedAddress(frontend.family), port: 0, fwmark: mark, scheduler, flags, timeoutSeconds, netmaskPrefix: netmask(frontend) };
+      const id = virtualServiceId(service);
+      if (!specs.has(id)) specs.set(id, { id, service, localAddress: undefined, servers: realServers(servicePort, frontend, 'tunnel') });
+      continue;
+    }
+    const servers = realServers(servicePort, frontend, 'masquerade');
     for (const { address, local } of frontendAddresses(plan, frontend)) {
       const service: VirtualService = {
         family: frontend.family,
@@ -95,7 +107,7 @@ export function virtualServiceSpecs(plan: ProxyPlan, servicePort: ServicePortPla
         scheduler,
         flags,
         timeoutSeconds,
-        netmaskPrefix: frontend.family === 'IPv6' ? 128 : 32,
+        netmaskPrefix: netmask(frontend),
       };
       const id = virtualServiceId(service);
       if (specs.has(id)) continue;
@@ -117,15 +129,14 @@ export function sameServerSettings(a: RealServer, b: RealServer): boolean {
 
 /**
  * What the plan asks of one service port that this backend leaves out, one line each (the
- * backend logs and counts them): DSR, LoadBalancer source ranges that do not parse, and a
- * short circuit without a cluster IP to send it to.
+ * backend logs and counts them): DSR it cannot serve (see `dsrDecision`), LoadBalancer source
+ * ranges that do not parse, and a short circuit without a cluster IP to send it to.
+ *
+ * @param podNetwork whether the backend has the pod network port DSR needs
  */
-export function servicePortSkips(plan: ProxyPlan, servicePort: ServicePortPlan): string[] {
-  const lines: string[] = [];
-  const name = `${servicePort.service} port ${JSON.stringify(servicePort.portName)}/${servicePort.protocol}`;
-  if (servicePort.kubeRouter?.dsr !== undefined) {
-    lines.push(`${name}: DSR (kube-router.io/service.dsr=${JSON.stringify(servicePort.kubeRouter.dsr)}) is not implemented yet; the service is proxied with masquerade (NAT)`);
-  }
+export function servicePortSkips(plan: ProxyPlan, servicePort: ServicePortPlan, podNetwork = false): string[] {
+  const lines: string[] = [...dsrDecision(servicePort, podNetwork).skips];
+  const name = servicePortName(servicePort);
   for (const frontend of servicePort.frontends) {
     if (frontend.kind !== 'LoadBalancer') continue;
     for (const problem of sourceRangeProblems(frontend)) lines.push(`${name}: ${problem}; left out, so the sources it meant are refused`);

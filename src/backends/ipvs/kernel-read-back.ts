@@ -12,7 +12,7 @@ import { realServerId, virtualServiceId } from './fake-ipvs-port.js';
 import type { ProgrammedServices } from './programmed-services.js';
 import type { RealServerDrain } from './real-server-drain.js';
 import type { VipLedger } from './vip-ledger.js';
-import { virtualServiceSpecs, type VirtualServiceSpec } from './ipvs-service-specs.js';
+import { virtualServiceSpecs, type DsrMarkLookup, type VirtualServiceSpec } from './ipvs-service-specs.js';
 
 /** What {@link readBackKernel} reads into. */
 export interface KernelReadBackTarget {
@@ -24,6 +24,8 @@ export interface KernelReadBackTarget {
   readonly drain: RealServerDrain;
   /** The VIPs, read back from the dummy interface. */
   readonly vips: VipLedger;
+  /** The firewall marks of DSR frontends (none: DSR is not served). */
+  readonly dsrMarks?: DsrMarkLookup | undefined;
 }
 
 /**
@@ -31,11 +33,11 @@ export interface KernelReadBackTarget {
  * kernel's listing (one `GET_SERVICE` dump, one `GET_DEST` dump per such service), and reads
  * the dummy interface's VIPs back.
  */
-export async function readBackKernel(plan: ProxyPlan, { port, programmed, drain, vips }: KernelReadBackTarget): Promise<void> {
+export async function readBackKernel(plan: ProxyPlan, { port, programmed, drain, vips, dsrMarks }: KernelReadBackTarget): Promise<void> {
   const kernel = new Map((await port.listServices()).map((service) => [virtualServiceId(service), service]));
   const wanted = new Map<string, { owner: string; spec: VirtualServiceSpec }>();
   for (const servicePort of plan.servicePorts.values()) {
-    for (const spec of virtualServiceSpecs(plan, servicePort).values()) if (!wanted.has(spec.id)) wanted.set(spec.id, { owner: servicePort.key, spec });
+    for (const spec of virtualServiceSpecs(plan, servicePort, dsrMarks).values()) if (!wanted.has(spec.id)) wanted.set(spec.id, { owner: servicePort.key, spec });
   }
   for (const id of new Set([...programmed.ids(), ...wanted.keys()])) {
     const service = kernel.get(id);

@@ -11,7 +11,7 @@ import type { IpvsPort, RealServer } from '../../core/ports/ipvs.js';
 import { isNetlinkError } from '../../core/ports/netlink.js';
 import type { ProgrammedServices } from './programmed-services.js';
 import type { RealServerDrain } from './real-server-drain.js';
-import { sameServerSettings, sameServiceSettings, virtualServiceSpecs, type VirtualServiceSpec } from './ipvs-service-specs.js';
+import { sameServerSettings, sameServiceSettings, virtualServiceSpecs, type DsrMarkLookup, type VirtualServiceSpec } from './ipvs-service-specs.js';
 
 /** Makes the kernel's IPVS table hold what a plan wants, one service port at a time. */
 export class VirtualServiceReconciler {
@@ -19,17 +19,19 @@ export class VirtualServiceReconciler {
    * @param port the IPVS table
    * @param programmed what was programmed, updated as requests succeed
    * @param drain where servers that leave start draining
+   * @param dsrMarks the firewall marks of DSR frontends (none: DSR is not served)
    */
   constructor(
     private readonly port: IpvsPort,
     private readonly programmed: ProgrammedServices,
     private readonly drain: RealServerDrain,
+    private readonly dsrMarks?: DsrMarkLookup,
   ) {}
 
   /** Makes the kernel hold what `plan` wants for service port `key` (nothing when absent from it, or no plan). */
   async reconcile(plan: ProxyPlan | undefined, key: string): Promise<void> {
     const servicePort = plan?.servicePorts.get(key);
-    const desired = plan !== undefined && servicePort !== undefined ? virtualServiceSpecs(plan, servicePort) : new Map<string, VirtualServiceSpec>();
+    const desired = plan !== undefined && servicePort !== undefined ? virtualServiceSpecs(plan, servicePort, this.dsrMarks) : new Map<string, VirtualServiceSpec>();
     for (const id of this.programmed.ownedBy(key)) if (!desired.has(id)) await this.deleteService(id);
     for (const spec of desired.values()) {
       let current = this.programmed.get(spec.id);

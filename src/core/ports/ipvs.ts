@@ -15,13 +15,20 @@ import type { IPFamily } from '../model/index.js';
 /** Protocols a TCP/UDP/SCTP virtual service balances. */
 export type IpvsProtocol = 'TCP' | 'UDP' | 'SCTP';
 
-/** What identifies a virtual service (ipvsadm's `-t|-u|--sctp-service ADDR:PORT`). */
+/**
+ * What identifies a virtual service: ipvsadm's `-t|-u|--sctp-service ADDR:PORT`, or with
+ * `fwmark` its `-f MARK` (a firewall-mark service matches packets carrying that mark, whatever
+ * their address, protocol and port; `address` is then the family's unspecified address, `port`
+ * 0, and `protocol` not sent).
+ */
 export interface VirtualServiceKey {
   readonly family: IPFamily;
   readonly protocol: IpvsProtocol;
   /** The virtual IP, as text. */
   readonly address: string;
   readonly port: number;
+  /** The firewall mark of a firewall-mark service (1 or more); undefined for an address service. */
+  readonly fwmark?: number | undefined;
 }
 
 /** A virtual service with its settings. */
@@ -42,7 +49,7 @@ export interface VirtualService extends VirtualServiceKey {
   readonly netmaskPrefix: number;
 }
 
-/** How a real server is reached. Only masquerade (NAT) is programmed by this project. */
+/** How a real server is reached. This project programs masquerade (NAT), and tunnel for DSR. */
 export type ForwardingMethod = 'masquerade' | 'local' | 'tunnel' | 'route';
 
 /** What identifies a real server within its virtual service. */
@@ -74,7 +81,7 @@ export interface KernelRealServer extends RealServer {
  * listings).
  */
 export interface IpvsPort {
-  /** Every virtual service of the namespace (address/port/protocol ones; fwmark services are not listed). */
+  /** Every virtual service of the namespace (address services and firewall-mark services). */
   listServices(): Promise<VirtualService[]>;
   /** Adds a virtual service; `EEXIST` when there is one with the key. */
   addService(service: VirtualService): Promise<void>;
@@ -94,8 +101,12 @@ export interface IpvsPort {
   close(): Promise<void>;
 }
 
-/** `TCP 10.96.0.1:443` (`[fd00::1]:443` for IPv6): how logs and errors name a virtual service. */
+/**
+ * `TCP 10.96.0.1:443` (`[fd00::1]:443` for IPv6), `FWM 4660` (`FWM 4660 IPv6`) for a
+ * firewall-mark service: how logs and errors name a virtual service.
+ */
 export function virtualServiceText(key: VirtualServiceKey): string {
+  if (key.fwmark !== undefined) return key.family === 'IPv6' ? `FWM ${key.fwmark} IPv6` : `FWM ${key.fwmark}`;
   return `${key.protocol} ${hostPort(key.address, key.port, key.family)}`;
 }
 

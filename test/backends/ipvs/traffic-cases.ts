@@ -48,6 +48,7 @@ export const TRAFFIC_CASES: readonly TrafficCase[] = [
   { name: 'LoadBalancer source range: a pod refused', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '192.168.60.10', port: 80, connections: 1 },
   { name: 'LoadBalancer (Local policy) from outside: local endpoints only', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.60.11', port: 80, connections: 4 },
   { name: 'LoadBalancer (Local policy) from a pod: the short circuit to every endpoint', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: '192.168.60.11', port: 80, connections: 4 },
+  { name: 'ExternalIP with DSR from outside: tunnelled to both pods, answered by them directly', fromNamespace: OUTSIDE_CLIENT.namespace, from: OUTSIDE_CLIENT.ip, to: '192.168.70.10', port: 8080, connections: 6 },
   { name: 'an address of the service CIDR no service holds, from a pod', fromNamespace: POD_CLIENT.namespace, from: POD_CLIENT.ip, to: UNALLOCATED_SERVICE_IP, port: 80, connections: 2 },
   { name: 'an address of the service CIDR no service holds, from the node', fromNamespace: NODE_ITSELF.namespace, from: NODE_ITSELF.ip, to: UNALLOCATED_SERVICE_IP, port: 80, connections: 2 },
 ];
@@ -59,3 +60,6 @@ export const TRAFFIC_CASES: readonly TrafficCase[] = [
  * its NodePort, so no earlier connection (two minutes in TIME_WAIT) counts there.
  */
 export const DRAIN_CASE = { serviceKey: 'app/guarded:http/TCP', clusterIP: '10.96.0.14', port: 80, nodePort: 30082, leaving: '10.244.1.3', gracePeriodMs: 60_000, drainCheckIntervalMs: 1000 } as const;
+
+/** The DSR service of traffic-cluster.yaml: its external IP and port (the pods' port). */
+export const DSR_CASE = { externalIP: '192.168.70.10', port: 8080 } as const;

@@ -14,14 +14,15 @@ import { join } from 'node:path';
 import { DummyInterfaceAddresses, GenericNetlinkIpvsPort, IpvsNetfilter, IpvsProxyBackend } from '../../../src/backends/ipvs/index.js';
 import { planServices } from '../../../src/core/planner/index.js';
 import { ExecCommandRunner } from '../../../src/exec/exec-command-runner.js';
+import { NetnsCommandRunner } from '../../../src/exec/netns-command-runner.js';
 import { loadCluster } from '../../../src/sources/load-cluster.js';
 import { SortedTable } from '../../../src/core/store/sorted-table.js';
-import { DRAIN_CASE, POD_CLIENT, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, TRAFFIC_SERVICE_CIDRS, UNALLOCATED_SERVICE_IP } from './traffic-cases.js';
+import { DRAIN_CASE, DSR_CASE, POD_CLIENT, SERVER_PODS, TRAFFIC_CASES, TRAFFIC_CLUSTER_CIDRS, TRAFFIC_MANIFEST, TRAFFIC_SERVICE_CIDRS, UNALLOCATED_SERVICE_IP } from './traffic-cases.js';
 
 const out = process.env['KUBE_ROUTER_VM_OUT'] ?? '/tmp';
 const runner = new ExecCommandRunner();
 const { snapshot } = await loadCluster([TRAFFIC_MANIFEST]);
-const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS, serviceCIDRs: TRAFFIC_SERVICE_CIDRS });
+const plan = planServices(snapshot, 'node-a', { clusterCIDRs: TRAFFIC_CLUSTER_CIDRS, serviceCIDRs: TRAFFIC_SERVICE_CIDRS, directServerReturn: true });
 const port = await GenericNetlinkIpvsPort.open();
 const skips: string[] = [];
 const backend = new IpvsProxyBackend(port, new DummyInterfaceAddresses(runner), {
@@ -29,11 +30,19 @@ const backend = new IpvsProxyBackend(port, new DummyInterfaceAddresses(runner), 
   gracePeriodMs: DRAIN_CASE.gracePeriodMs,
   drainCheckIntervalMs: DRAIN_CASE.drainCheckIntervalMs,
   onSkip: (line) => skips.push(line),
+  // The server pods' namespaces, by pod IP (what a CNI's pod store would answer).
+  podNetwork: (endpoint) => {
+    const pod = SERVER_PODS.find((one) => one.ip === endpoint.ip);
+    return pod === undefined ? undefined : new NetnsCommandRunner(runner, `kripvs-${pod.name}`);
+  },
 });
 // Before the proxy's rules: the node's default route leads where no one answers, so a
 // connection to an unallocated service address times out (curl exit 28) until they refuse it.
 const unallocatedBeforeSync = (await runner.run('ip', ['netns', 'exec', POD_CLIENT.namespace, 'curl', '-sS', '--max-time', '3', `http://${UNALLOCATED_SERVICE_IP}/`], { allowedExitCodes: [7, 28] })).exitCode;
 const report = await backend.sync(plan);
+// Counts (no target) what the node forwards from the DSR external IP: the pods' direct answers.
+const replyCounter = ['FORWARD', '-i', 'br0', '-s', `${DSR_CASE.externalIP}/32`, '-p', 'tcp', '--sport', String(DSR_CASE.port), '-m', 'comment', '--comment', 'test: DSR replies'];
+await runner.run('iptables', ['-w', '-I', ...replyCounter]);
 const results: Record<string, { answers: string[]; errors: string[] }> = {};
 for (const one of TRAFFIC_CASES) {
   const answers: string[] = [];
@@ -52,12 +61,45 @@ const { stdout: rules } = await runner.run('iptables-save', []);
 // With packet counters: which REJECT answered the unallocated address.
 const { stdout: filterCounted } = await runner.run('iptables-save', ['-c', '-t', 'filter']);
 const { stdout: sets } = await runner.run('ipset', ['save']);
+const dsr = await dsrEvidence();
+await runner.run('iptables', ['-w', '-D', ...replyCounter]);
 const drain = await drainCase();
 const cleanupDone = await backend.cleanup().then(() => true, (error: unknown) => String(error));
 const { stdout: rulesAfter } = await runner.run('iptables-save', []);
+const dsrAfter = {
+  rules: (await runner.run('ip', ['rule', 'show'])).stdout,
+  tunnels: await Promise.all(SERVER_PODS.map(async (pod) => (await runner.run('ip', ['netns', 'exec', `kripvs-${pod.name}`, 'ip', 'link', 'show', 'dev', 'kube-tunnel-if'], { allowedExitCodes: [1] })).exitCode)),
+};
 backend.close();
 await port.close();
-await writeFile(join(out, 'traffic.json'), JSON.stringify({ report, results, rules, filterCounted, unallocatedBeforeSync, sets, cleanupDone, rulesAfter, drain, skips }));
+await writeFile(join(out, 'traffic.json'), JSON.stringify({ report, results, rules, filterCounted, unallocatedBeforeSync, sets, cleanupDone, rulesAfter, drain, skips, dsr, dsrAfter }));
+
+/**
+ * What DSR left in the kernel after the traffic: the ipvsadm listing, the mangle counters, the
+ * policy rules, the backend's dump of the firewall-mark service, and each server pod's tunnel
+ * (addresses, packets received) and reverse path filter settings.
+ */
+async function dsrEvidence(): Promise<Record<string, unknown>> {
+  const ipvsadm = (await runner.run('ipvsadm', ['-Ln'])).stdout;
+  const mangle = (await runner.run('iptables-save', ['-c', '-t', 'mangle'])).stdout;
+  const forwardCounted = (await runner.run('iptables-save', ['-c', '-t', 'filter'])).stdout;
+  const ipRules = (await runner.run('ip', ['rule', 'show'])).stdout;
+  const table = (await runner.run('ip', ['route', 'show', 'table', '78'])).stdout;
+  const marked = (await backend.kernelState()).filter((one) => one.service.fwmark !== undefined);
+  const pods: Record<string, unknown> = {};
+  for (const pod of SERVER_PODS) {
+    const inPod = (args: string[]): Promise<string> => runner.run('ip', ['netns', 'exec', `kripvs-${pod.name}`, ...args]).then((result) => result.stdout);
+    const address = JSON.parse(await inPod(['ip', '-j', '-4', 'address', 'show', 'dev', 'kube-tunnel-if'])) as { addr_info?: { local?: string; prefixlen?: number }[] }[];
+    const link = JSON.parse(await inPod(['ip', '-j', '-s', 'link', 'show', 'dev', 'kube-tunnel-if'])) as { link_type?: string; stats64?: { rx?: { packets?: number } } }[];
+    pods[pod.name] = {
+      linkType: link[0]?.link_type,
+      addresses: (address[0]?.addr_info ?? []).map((info) => `${info.local}/${info.prefixlen}`),
+      rxPackets: link[0]?.stats64?.rx?.packets ?? 0,
+      rpFilter: (await inPod(['sysctl', '-n', 'net.ipv4.conf.all.rp_filter', 'net.ipv4.conf.kube-tunnel-if.rp_filter'])).split('\n').filter((line) => line !== ''),
+    };
+  }
+  return { externalIP: DSR_CASE.externalIP, ipvsadm, mangle, forwardCounted, ipRules, table, marked, pods };
+}
 
 /** The servers of the drained cluster IP's virtual service, as the backend's dump lists them. */
 async function webServers(): Promise<{ address: string; weight: number; connections: number }[]> {

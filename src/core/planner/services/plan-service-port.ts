@@ -18,6 +18,8 @@ export interface ServicePortContext {
   readonly nodeName: string;
   /** The masquerade of ClusterIP frontends (see {@link clusterIPMasqueradeOf}). */
   readonly clusterIPMasquerade: MasqueradePolicy;
+  /** Whether kube-router's DSR annotation takes the masquerade off external frontends (see `ProxyPlanOptions`). */
+  readonly directServerReturn: boolean;
 }
 
 /**
@@ -71,7 +73,7 @@ export function planServicePort(
 ): ServicePortPlan {
   const endpoints = collectEndpoints(slices, port, context.nodeName);
   const kubeRouter = kubeRouterOptionsOf(service.annotations);
-  const drafts = planFrontends(service, port, context.clusterIPMasquerade);
+  const drafts = withDirectServerReturn(planFrontends(service, port, context.clusterIPMasquerade), context.directServerReturn ? kubeRouter?.dsr : undefined);
   const clusterEndpoints: ProxyEndpoint[] = [];
   const localEndpoints: ProxyEndpoint[] = [];
   const setsByFamily = new Map<IPFamily, FamilyEndpointSets>();
@@ -100,6 +102,18 @@ export function planServicePort(
     hairpinMasquerade: true,
     ...(kubeRouter === undefined ? {} : { kubeRouter }),
   };
+}
+
+/**
+ * Under kube-router's DSR (`kube-router.io/service.dsr`), an ExternalIP or LoadBalancer
+ * frontend is never masqueraded: the node tunnels the packet to the endpoint unchanged and
+ * the endpoint answers the client itself, so the client's address is what the endpoint sees.
+ * ClusterIP and NodePort frontends keep their masquerade (kube-router serves them with NAT).
+ * Only where the planner was told the proxy serves DSR (`directServerReturn`).
+ */
+function withDirectServerReturn(frontends: FrontendWithoutVerdict[], dsr: string | undefined): FrontendWithoutVerdict[] {
+  if (dsr === undefined) return frontends;
+  return frontends.map((frontend) => (frontend.kind === 'ExternalIP' || frontend.kind === 'LoadBalancer') && frontend.masquerade !== 'never' ? { ...frontend, masquerade: 'never' } : frontend);
 }
 
 function usesClusterSet(frontend: FrontendWithoutVerdict): boolean {

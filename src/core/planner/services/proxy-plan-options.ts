@@ -29,6 +29,13 @@ export interface ProxyPlanOptions {
    * in iptables mode; here it is opt-in, since it needs `route_localnet`).
    */
   readonly localhostNodePorts?: boolean | undefined;
+  /**
+   * The proxy serves kube-router's DSR (`kube-router.io/service.dsr=tunnel`): the IPVS backend
+   * with a pod network port. Then the ExternalIP and LoadBalancer frontends of such a service
+   * are never masqueraded (the endpoint answers the client itself). Default false: the
+   * annotation changes nothing, as with kube-proxy's backends, which do not tunnel.
+   */
+  readonly directServerReturn?: boolean | undefined;
 }
 
 /**

@@ -44,6 +44,7 @@ export class ServicePlanner implements ConcernPlanner<ProxyPlan> {
     this.context = {
       nodeName,
       clusterIPMasquerade: clusterIPMasqueradeOf(options.masqueradeAll ?? false, options.clusterCIDRs),
+      directServerReturn: options.directServerReturn ?? false,
     };
   }
 
