@@ -9,7 +9,7 @@ import {
   preferredDsrMark,
   type DsrFrontend,
 } from '../../src/backends/ipvs/index.js';
-import { fragmentMapOf } from '../../src/core/plan/fragment-map.js';
+import { NODE_A, nodePlan } from './ipvs/node-plan.js';
 import type { ProxyEndpoint, ProxyPlan, ServicePortPlan } from '../../src/core/plan/proxy-plan.js';
 import { RecordingCommandRunner } from '../../src/exec/recording-command-runner.js';
 
@@ -36,19 +36,7 @@ function dsrPort(endpoints: ProxyEndpoint[], dsr = true): ServicePortPlan {
 }
 
 function plan(...ports: ServicePortPlan[]): ProxyPlan {
-  return {
-    node: 'node-a',
-    settings: {
-      clusterCIDRs: ['10.244.0.0/16'],
-      serviceCIDRs: [],
-      masqueradeAll: false,
-      nodeAddresses: [{ ip: '192.168.50.1', family: 'IPv4' }],
-      nodePortAddressFilter: [],
-      nodePortAddresses: [{ ip: '192.168.50.1', family: 'IPv4' }],
-      localhostNodePorts: false,
-    },
-    servicePorts: fragmentMapOf(ports, (port) => port.key),
-  };
+  return nodePlan(NODE_A, ...ports);
 }
 
 /** A node runner where each `-D`/`del` deletion succeeds once (then the rule is gone), `-C` finds nothing. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { FakeIpvsPort, IpvsNetfilter, IpvsProxyBackend, MemoryVipInterface, ipvsRulesPayload, servicePortMembers } from '../../src/backends/ipvs/index.js';
-import { fragmentMapOf } from '../../src/core/plan/fragment-map.js';
+import { NODE_A, nodePlan } from './ipvs/node-plan.js';
 import type { ProxyEndpoint, ProxyPlan, ServicePortPlan } from '../../src/core/plan/proxy-plan.js';
 import { SortedTable } from '../../src/core/store/sorted-table.js';
 import { RecordingCommandRunner } from '../../src/exec/recording-command-runner.js';
@@ -30,19 +30,7 @@ function plan(...ports: ServicePortPlan[]): ProxyPlan {
 }
 
 function withServiceCIDRs(serviceCIDRs: string[], ...ports: ServicePortPlan[]): ProxyPlan {
-  return {
-    node: 'node-a',
-    settings: {
-      clusterCIDRs: ['10.244.0.0/16'],
-      serviceCIDRs,
-      masqueradeAll: false,
-      nodeAddresses: [{ ip: '192.168.50.1', family: 'IPv4' }],
-      nodePortAddressFilter: [],
-      nodePortAddresses: [{ ip: '192.168.50.1', family: 'IPv4' }],
-      localhostNodePorts: false,
-    },
-    servicePorts: fragmentMapOf(ports, (port) => port.key),
-  };
+  return nodePlan({ ...NODE_A, serviceCIDRs }, ...ports);
 }
 
 describe('IPVS netfilter half: ipsets and iptables rules (checked by hand against the plan decisions)', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { FakeIpvsPort, IpvsProxyBackend, MemoryVipInterface } from '../../src/backends/ipvs/index.js';
 import { BackendError } from '../../src/core/errors.js';
 import { ManualClock } from '../../src/core/controller/manual-clock.js';
-import { fragmentMapOf } from '../../src/core/plan/fragment-map.js';
+import { nodePlan } from './ipvs/node-plan.js';
 import type { ProxyEndpoint, ProxyPlan, ServicePortPlan } from '../../src/core/plan/proxy-plan.js';
 
 function endpoint(ip: string, local = false): ProxyEndpoint {
@@ -45,19 +45,7 @@ function dns(): ServicePortPlan {
 }
 
 function plan(...ports: ServicePortPlan[]): ProxyPlan {
-  return {
-    node: 'node-a',
-    settings: {
-      clusterCIDRs: ['10.1.0.0/16'],
-      serviceCIDRs: ['10.96.0.0/16'],
-      masqueradeAll: false,
-      nodeAddresses: [{ ip: '192.168.50.11', family: 'IPv4' }],
-      nodePortAddressFilter: [],
-      nodePortAddresses: [{ ip: '192.168.50.11', family: 'IPv4' }],
-      localhostNodePorts: false,
-    },
-    servicePorts: fragmentMapOf(ports, (port) => port.key),
-  };
+  return nodePlan({ clusterCIDRs: ['10.1.0.0/16'], serviceCIDRs: ['10.96.0.0/16'], nodeIP: '192.168.50.11' }, ...ports);
 }
 
 describe('IpvsProxyBackend on the fake IPVS port', () => {
